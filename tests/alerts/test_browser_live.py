@@ -1,0 +1,141 @@
+"""A rep's open tabs, in a real browser against a real ASGI server: an alert raised on the
+server shows up in every tab within a second (toast, badge, browser notification, DOM event),
+and acknowledging it in one tab clears it in the others."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import urllib.request
+
+import pytest
+
+from tests.alerts.conftest import ProcDb, stop_process
+from warmline.alerts.bench import free_port, wait_http_ok
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery"
+
+# Records what the page does with notifications and live events.
+SPY = """
+window.__notes = [];
+window.__events = [];
+class SpyNotification {
+  constructor(title, options) { window.__notes.push({title, tag: options && options.tag}); }
+  static get permission() { return "granted"; }
+  static requestPermission() { return Promise.resolve("granted"); }
+  close() {}
+}
+window.Notification = SpyNotification;
+document.addEventListener("warmline:alert", (e) => window.__events.push(e.detail.title));
+"""
+
+
+def _publish(port: int, token: str, user_id: int, seq: str, title: str) -> float:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/alerts/bench/publish",
+        data=json.dumps(
+            {
+                "user_id": user_id,
+                "seq": seq,
+                "run": "browser",
+                "title": title,
+                "body": "Do you have the X200 retrofit kit in stock for a March install?",
+                "url": "/alerts/",
+            }
+        ).encode(),
+        headers={"X-Bench-Token": token, "Content-Type": "application/json"},
+        method="POST",
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+    return started
+
+
+def test_alert_reaches_every_open_tab_and_ack_clears_it(
+    proc_db: ProcDb, chromium_browser, artifacts_dir
+):  # type: ignore[no-untyped-def]
+    token = secrets.token_hex(8)
+    rosa = proc_db.run("user", "rosa", "--password", PASSWORD)
+    port = free_port()
+    server = proc_db.server(
+        port=port, extra_env={"ALERT_BENCH_TOKEN": token}, log="web-browser.log"
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http_ok(f"{base}/healthz", proc=server)
+        context = chromium_browser.new_context(
+            viewport={"width": 1280, "height": 800}, reduced_motion="reduce"
+        )
+        context.add_init_script(SPY)
+        tab1 = context.new_page()
+        tab1.goto(f"{base}/login/?next=/alerts/")
+        tab1.get_by_label("Username").fill("rosa")
+        tab1.get_by_label("Password").fill(PASSWORD)
+        tab1.get_by_role("button", name="Log in").click()
+        tab1.wait_for_url(f"{base}/alerts/")
+        tab2 = context.new_page()
+        tab2.goto(f"{base}/alerts/?show=all")
+        for tab in (tab1, tab2):
+            tab.wait_for_function("() => document.documentElement.dataset.live === 'open'")
+
+        title = "Dana Kowalski (Acme Pumps) asked about the X200 retrofit kit"
+        started = _publish(port, token, rosa["id"], "1", title)
+        tab1.locator(".wl-toast", has_text=title).wait_for(timeout=5000)
+        elapsed = time.perf_counter() - started
+        tab2.locator(".wl-toast", has_text=title).wait_for(timeout=5000)
+        assert elapsed < 1.0, f"took {elapsed:.2f}s"
+
+        for tab in (tab1, tab2):
+            assert tab.locator("[data-alerts-count]").inner_text() == "1"
+            assert tab.title().startswith("(1) ")
+            assert tab.evaluate("window.__events") == [title]
+            notes = tab.evaluate("window.__notes")
+            assert [n["title"] for n in notes] == [title]
+        tags = {tab.evaluate("window.__notes")[0]["tag"] for tab in (tab1, tab2)}
+        assert len(tags) == 1  # one OS notification however many tabs: same tag
+        assert tab1.get_by_role("link", name="Alerts, 1 waiting to be acknowledged").is_visible()
+        # The alerts page itself refreshes its list when a live alert arrives.
+        tab1.locator("#alerts-region .alert-item", has_text=title).wait_for(timeout=5000)
+        tab1.screenshot(path=str(artifacts_dir / "alerts-live-toast-1280.png"))
+
+        tab1.locator(".wl-toast", has_text=title).get_by_role("button", name="Acknowledge").click()
+        for tab in (tab1, tab2):
+            tab.locator(".wl-toast").wait_for(state="detached", timeout=5000)
+            tab.wait_for_function("() => document.querySelector('[data-alerts-count]').hidden")
+            assert not tab.title().startswith("(")
+        # The other tab's list shows it acknowledged, without a reload.
+        tab2.locator("#alerts-region .alert-item.is-acked", has_text=title).wait_for(timeout=5000)
+
+        phone = chromium_browser.new_context(
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            reduced_motion="reduce",
+            storage_state=context.storage_state(),
+        )
+        phone.add_init_script(SPY)
+        mobile = phone.new_page()
+        mobile.goto(f"{base}/alerts/")
+        mobile.wait_for_function("() => document.documentElement.dataset.live === 'open'")
+        _publish(port, token, rosa["id"], "2", "Priya Nair (Borealis Foods) asked for a callback")
+        toast = mobile.locator(".wl-toast", has_text="Priya Nair")
+        toast.wait_for(timeout=5000)
+        box = toast.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        mobile.screenshot(path=str(artifacts_dir / "alerts-live-toast-390.png"))
+        mobile.reload()
+        mobile.wait_for_function("() => !document.querySelector('[data-alerts-count]').hidden")
+        mobile.screenshot(path=str(artifacts_dir / "alerts-list-390.png"), full_page=True)
+        tab1.reload()
+        tab1.wait_for_function("() => !document.querySelector('[data-alerts-count]').hidden")
+        tab1.screenshot(path=str(artifacts_dir / "alerts-list-1280.png"), full_page=True)
+        phone.close()
+        context.close()
+    except BaseException:
+        print(proc_db.log_text())
+        raise
+    finally:
+        stop_process(server)

@@ -1,0 +1,124 @@
+"""The calls app's sections on *Today*: the rep's day, overdue reconnects by cadence and
+congratulate / check-in suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.calls.conftest import make_overdue
+from tests.factories import AccountFactory, ContactFactory
+from warmline.calls import today as calls_today
+from warmline.calls.models import Callback
+from warmline.calls.services import call_outcome_log, call_outcome_undo
+from warmline.people.models import Tier
+from warmline.people.services import important_date_add
+from warmline.today.registry import TodayContext, section_list
+
+pytestmark = pytest.mark.django_db
+
+
+def ctx(user, now=None):
+    now = now or timezone.now()
+    return TodayContext(user=user, today=timezone.localdate(now), now=now)
+
+
+def test_sections_are_registered_and_replace_the_builtin_ones():
+    by_key = {s.key: s for s in section_list()}
+    assert by_key["calls"].template == "calls/today/day.html"
+    assert by_key["stale"].template == "calls/today/stale.html"
+    assert by_key["stale"].title == "Haven't spoken in a while"
+    assert by_key["dates"].template == "calls/today/dates.html"
+
+
+def test_the_reps_day_counts_calls_connects_voicemails_and_notes(company):
+    rep = company.rep
+    now = timezone.now()
+    contacts = [ContactFactory(owner=rep) for _ in range(4)]
+    call_outcome_log(rep=rep, contact=contacts[0], outcome="connected", now=now)
+    call_outcome_log(rep=rep, contact=contacts[1], outcome="voicemail", now=now)
+    call_outcome_log(rep=rep, contact=contacts[2], outcome="no_answer", now=now)
+    undone = call_outcome_log(rep=rep, contact=contacts[3], outcome="voicemail", now=now)
+    call_outcome_undo(log=undone, rep=rep, now=now)
+    last_week = now - dt.timedelta(days=8)
+    call_outcome_log(rep=rep, contact=contacts[3], outcome="connected", now=last_week)
+    call_outcome_log(rep=company.rep2, contact=contacts[3], outcome="connected", now=now)
+    day = calls_today.day_build(ctx(rep, now))["day"]
+    assert (day.today.calls, day.today.connects, day.today.voicemails, day.today.notes) == (
+        3,
+        1,
+        1,
+        0,
+    )
+    assert day.week.calls >= 3  # the week started on Monday in the rep's zone
+
+
+def test_stale_uses_the_cadence_and_says_how_overdue(company):
+    key = AccountFactory(tier=Tier.KEY)
+    now = timezone.now()
+    make_overdue(
+        ContactFactory(owner=company.rep, first_name="Key", account=key), days=120, now=now
+    )
+    make_overdue(ContactFactory(owner=company.rep, first_name="Std"), days=200, now=now)
+    make_overdue(ContactFactory(owner=company.rep, first_name="Fine"), days=100, now=now)
+    rows = calls_today.stale_build(ctx(company.rep, now))["overdue"]
+    assert [(r.contact.first_name, r.overdue_days, r.cadence_days) for r in rows] == [
+        ("Key", 30, 90),
+        ("Std", 20, 180),
+    ]
+
+
+def test_dates_become_suggestions(company):
+    today = timezone.localdate()
+    dana = ContactFactory(owner=company.rep, first_name="Dana", email_opt_in=True)
+    important_date_add(
+        contact=dana, kind="birthday", date=(today + dt.timedelta(days=1)).replace(year=1985)
+    )
+    rows = calls_today.dates_build(ctx(company.rep))["suggestions"]
+    assert rows[0]["contact"] == dana
+    assert rows[0]["text"] == "birthday tomorrow"
+    assert rows[0]["congratulate"]
+
+
+def test_today_page_shows_the_sections_with_bounded_queries(rep_client, company):
+    now = timezone.now()
+
+    def add_book(n):
+        for i in range(n):
+            c = ContactFactory(
+                owner=company.rep,
+                email_opt_in=True,
+                phones=[(f"+1 415 555 {2000 + i + n * 10:04d}", "w")],
+            )
+            make_overdue(c, days=200 + i, now=now)
+            important_date_add(
+                contact=c,
+                kind="birthday",
+                date=(timezone.localdate() + dt.timedelta(days=2)).replace(year=1980),
+            )
+            # already due (always "today", whatever the time of day the test runs)
+            Callback.objects.create(
+                rep=company.rep, contact=c, due_at=now - dt.timedelta(minutes=i)
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = rep_client.get(reverse("today"))
+        assert response.status_code == 200
+        return len(queries.captured_queries), response.content.decode()
+
+    add_book(2)
+    count()
+    few, html = count()
+    assert "Your calls" in html
+    assert "Overdue by" in html
+    assert "Congratulate" in html
+    assert "Callbacks today" in html
+    add_book(25)
+    many, _ = count()
+    assert few == many

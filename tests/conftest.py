@@ -1,0 +1,94 @@
+"""Shared fixtures: a small company with a manager, two reps in one team and an outsider."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import TeamFactory, UserFactory
+from warmline.users.models import Role, User
+
+
+@dataclass
+class Company:
+    manager: User
+    rep: User
+    rep2: User
+    outsider_rep: User
+    other_manager: User
+    marketer: User
+    agent: User
+    admin: User
+
+
+@pytest.fixture
+def company(db) -> Company:  # type: ignore[no-untyped-def]
+    manager = UserFactory(username="maria", role=Role.MANAGER)
+    other_manager = UserFactory(username="otto", role=Role.MANAGER)
+    team = TeamFactory(name="East", manager=manager)
+    west = TeamFactory(name="West", manager=other_manager)
+    return Company(
+        manager=manager,
+        rep=UserFactory(username="rita", role=Role.REP, team=team),
+        rep2=UserFactory(username="ravi", role=Role.REP, team=team),
+        outsider_rep=UserFactory(username="olga", role=Role.REP, team=west),
+        other_manager=other_manager,
+        marketer=UserFactory(username="mark", role=Role.MARKETER),
+        agent=UserFactory(username="agnes", role=Role.AGENT),
+        admin=UserFactory(username="ada", role=Role.ADMIN, is_staff=True, is_superuser=True),
+    )
+
+
+@pytest.fixture
+def rep_client(client, company):  # type: ignore[no-untyped-def]
+    client.force_login(company.rep)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Argon2 is deliberately slow; tests that are not about hashing use MD5 (test-only)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture
+def chromium_browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Debian's Chromium through Playwright; skips with the reason where it is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # around it are ordinary blocking calls, which Django would otherwise refuse. Scoped to
+    # the test (monkeypatch) so async-safety checks stay on everywhere else.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """Where browser tests leave their screenshots (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

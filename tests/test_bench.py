@@ -1,0 +1,469 @@
+"""`warmline bench`: seeding, measuring and the two shared result files."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from django.db import connection
+
+from warmline.core.bench import (
+    BenchConfig,
+    bench_data_present,
+    bench_everyone,
+    bench_measure,
+    bench_rep,
+    bench_report,
+    bench_seed,
+    bench_write_json,
+    bench_write_markdown,
+    percentile,
+    search_queries,
+)
+from warmline.people.models import Contact
+from warmline.timeline.models import Interaction
+from warmline.users.models import Role, User
+
+TINY = BenchConfig(contacts=60, entries=3, requests=4)
+NAMES = {"search_p95_ms", "contact_page_p95_ms", "today_p95_ms"}
+
+
+@pytest.fixture
+def seeded(db):  # type: ignore[no-untyped-def]
+    return bench_seed(config=TINY)
+
+
+def test_seed_writes_exactly_n_contacts_with_m_entries_each(seeded):
+    assert Contact.objects.count() == 60
+    assert Interaction.objects.count() == 60 * 3
+    assert not Contact.objects.filter(interactions__isnull=True).exists()
+    assert User.objects.filter(role=Role.REP).count() == TINY.reps
+    assert bench_data_present(config=TINY)
+    assert not bench_data_present(config=BenchConfig(contacts=61, entries=3))
+
+
+def test_full_size_books_are_one_fiftieth():
+    config = BenchConfig()
+    assert (config.contacts, config.entries, config.requests, config.reps) == (
+        100_000,
+        20,
+        200,
+        50,
+    )
+    assert config.size.entries_per_contact == 20
+
+
+def test_search_queries_mix_names_phones_and_companies(seeded):
+    rep = bench_rep()
+    queries = search_queries(user=rep, count=30, rng=random.Random(1))
+    assert len(queries) == 30
+    assert any(q.isdigit() and len(q) == 6 for q in queries)
+    assert any(q.isalpha() for q in queries)
+    assert any(q[:1].isupper() for q in queries)  # company names as typed
+
+
+def test_bench_writes_both_files_with_the_three_figures(seeded, tmp_path):
+    rep = bench_rep()
+    timings = bench_measure(user=rep, requests=TINY.requests, everyone=bench_everyone())
+    assert [t.key for t in timings] == ["search", "contact_page", "today", "search_all"]
+    assert all(len(t.samples_ms) == 4 and t.queries > 0 for t in timings)
+    bench_report(timings=timings, config=TINY, user=rep, out_dir=tmp_path)
+
+    entries = json.loads((tmp_path / "benchmarks.json").read_text())
+    # SQLite's figures carry the plain names; another engine's get its name as a suffix.
+    suffix = "" if connection.vendor == "sqlite" else f"_{connection.vendor}"
+    expected = NAMES | {"search_all_p95_ms"}
+    assert {e["name"] for e in entries} == {name + suffix for name in expected}
+    for entry in entries:
+        assert set(entry) == {"name", "value", "unit", "target", "size"}
+        assert entry["unit"] == "ms" and entry["target"] == 50
+        assert entry["value"] > 0
+        assert entry["size"] == f"60 contacts x 3 timeline entries ({connection.vendor})"
+    markdown = (tmp_path / "BENCHMARKS.md").read_text()
+    assert markdown.startswith("# Benchmarks")
+    for label in ("Contacts search", "Contact page", "Today", "whole company", "median", "p95"):
+        assert label in markdown
+    assert "60 contacts" in markdown and "Python" in markdown and "Django" in markdown
+
+
+def test_results_merge_with_other_benchmarks(tmp_path):
+    md, js = tmp_path / "BENCHMARKS.md", tmp_path / "benchmarks.json"
+    js.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "alert_latency_p95_ms",
+                    "value": 80,
+                    "unit": "ms",
+                    "target": 1000,
+                    "size": "x",
+                },
+                {"name": "search_p95_ms", "value": 99, "unit": "ms", "target": 50, "size": "old"},
+            ]
+        )
+    )
+    md.write_text(
+        "# Benchmarks\n\n<!-- bench:alerts -->\n## Alerts\nfast\n<!-- /bench:alerts -->\n\n"
+        "<!-- bench:core -->\nold figures\n<!-- /bench:core -->\n"
+    )
+    ours = [
+        {"name": n, "value": 1.5, "unit": "ms", "target": 50, "size": "new"} for n in sorted(NAMES)
+    ]
+    bench_write_json(path=js, entries=ours)
+    bench_write_markdown(path=md, section="core", body="## Search\nnew figures")
+
+    merged = json.loads(js.read_text())
+    assert [e["name"] for e in merged] == [
+        "alert_latency_p95_ms",
+        "search_p95_ms",
+        "contact_page_p95_ms",
+        "today_p95_ms",
+    ]
+    assert merged[0]["value"] == 80
+    assert all(e["size"] == "new" for e in merged[1:])
+    text = md.read_text()
+    assert "## Alerts\nfast" in text and "new figures" in text and "old figures" not in text
+    assert text.count("<!-- bench:core -->") == 1
+
+    # A new section is appended; running again replaces it instead of adding a copy.
+    bench_write_markdown(path=md, section="calls", body="## Calls\none")
+    bench_write_markdown(path=md, section="calls", body="## Calls\ntwo")
+    text = md.read_text()
+    assert (
+        text.count("## Calls") == 1 and "two" in text and text.index("Alerts") < text.index("Calls")
+    )
+
+
+def test_a_broken_json_file_is_reported_not_overwritten(tmp_path):
+    from warmline.core.bench import BenchError
+
+    js = tmp_path / "benchmarks.json"
+    js.write_text("{not json")
+    with pytest.raises(BenchError, match="not valid JSON"):
+        bench_write_json(path=js, entries=[])
+    assert js.read_text() == "{not json"
+
+
+def test_percentile_is_nearest_rank():
+    samples = [float(i) for i in range(1, 101)]
+    assert percentile(samples, 95) == 95.0
+    assert percentile(samples, 50) == 50.0
+    assert percentile([3.0], 95) == 3.0
+    assert percentile([5.0, 1.0], 95) == 5.0
+
+
+# --- `warmline bench`: the section registry and the command ----------------------------------
+
+SUFFIX_ENGINE = "" if connection.vendor == "sqlite" else f"_{connection.vendor}"
+SECTION_ENGINE = SUFFIX_ENGINE.replace("_", "-")
+TINY_ARGS = ["--in-place", "--contacts", "60", "--entries", "3", "--requests", "4"]
+
+
+def fake_section(*, options, progress, log):  # type: ignore[no-untyped-def]
+    """A section as an app writes one (registered by the tests below)."""
+    progress.set_total(2)
+    log("measuring the fake")
+    progress(2)
+    entries = [
+        {"name": "fake_p95_ms", "value": 1.5, "unit": "ms", "target": 10.0, "size": "tiny"},
+        {"name": "fake_lost", "value": 1, "unit": "events", "target": 0, "size": "tiny"},
+        {
+            "name": "fake_rss_mb",
+            "value": options.requests,
+            "unit": "MB",
+            "target": None,
+            "size": f"{options.contacts} contacts",
+            "detail": "not for the JSON file",
+        },
+    ]
+    return entries, "## A fake capability\n\nMeasured `fake_p95_ms` quickly."
+
+
+def fake_with_own_arguments(*, contacts, book, requests, progress=None, log=None):  # type: ignore[no-untyped-def]
+    """Like calls_bench: its own parameters, mapped from the options by `kwargs`."""
+    entry = {"name": "own_args", "value": book, "unit": "n", "target": None, "size": "x"}
+    return [entry], f"contacts {contacts}, book {book}, requests {requests}"
+
+
+def broken_section(*, options, progress, log):  # type: ignore[no-untyped-def]
+    raise RuntimeError("the fake broke")
+
+
+@pytest.fixture
+def fake_sections():  # type: ignore[no-untyped-def]
+    from warmline.core.bench_registry import bench_section_register, bench_section_unregister
+
+    added = {
+        "fake": {"title": "Fake", "run": "tests.test_bench:fake_section"},
+        "own": {
+            "title": "Own arguments",
+            "run": "tests.test_bench:fake_with_own_arguments",
+            "kwargs": lambda o: {
+                "contacts": o.contacts,
+                "book": o.contacts // 20,
+                "requests": o.requests,
+            },
+        },
+        "broken": {"title": "Broken", "run": "tests.test_bench:broken_section"},
+        "absent": {"title": "Not written yet", "run": "warmline.nosuchapp.bench:bench"},
+        "nofunc": {"title": "No function yet", "run": "tests.test_bench:no_such_function"},
+    }
+    for name, fields in added.items():
+        bench_section_register(name=name, **fields)  # type: ignore[arg-type]
+    yield
+    for name in added:
+        bench_section_unregister(name)
+
+
+def run_bench(*args: str) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("bench", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_apps_register_their_sections_and_core_runs_first():
+    from warmline.core.bench_registry import bench_section_list
+
+    names = [s.name for s in bench_section_list()]
+    assert names[0] == "core"
+    assert {"core", "alerts", "service", "calls"} <= set(names)
+    assert "alerts" in run_bench("--list") and "warmline.calls.bench" in run_bench("--list")
+
+
+def test_verdicts_times_below_target_counts_up_to_it():
+    from warmline.core.bench_registry import bench_entry_passed
+
+    assert bench_entry_passed({"value": 49.9, "unit": "ms", "target": 50.0}) is True
+    assert bench_entry_passed({"value": 50.0, "unit": "ms", "target": 50.0}) is False
+    assert bench_entry_passed({"value": 0, "unit": "events", "target": 0}) is True
+    assert bench_entry_passed({"value": 1, "unit": "events", "target": 0}) is False
+    assert bench_entry_passed({"value": 2, "unit": "keys", "target": 2}) is True
+    assert bench_entry_passed({"value": 1, "unit": "ms", "target": None}) is None
+    assert bench_entry_passed({"value": 0, "unit": "n", "target": 0, "passed": False}) is False
+
+
+def test_a_section_missing_a_dependency_is_an_error_not_a_skip(monkeypatch):
+    import importlib
+
+    from warmline.core.bench_registry import BenchSection, BenchSectionMissing
+
+    with pytest.raises(BenchSectionMissing):
+        BenchSection(name="x", title="x", run="warmline.nosuchapp.bench:f").load()
+    with pytest.raises(BenchSectionMissing):
+        BenchSection(name="x", title="x", run="warmline.calls.nosuchmodule:f").load()
+
+    def import_module(name: str):  # type: ignore[no-untyped-def]
+        # the section's module is there, but something it imports is not
+        raise ModuleNotFoundError("No module named 'somedependency'", name="somedependency")
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    with pytest.raises(ModuleNotFoundError):
+        BenchSection(name="x", title="x", run="warmline.calls.bench:calls_bench").load()
+
+
+def test_only_and_skip_choose_sections_and_unknown_names_are_refused(fake_sections, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no benchmark section named nope"):
+        run_bench(*TINY_ARGS, "--only", "fake,nope", "--output-dir", str(tmp_path))
+    with pytest.raises(CommandError, match="left no section"):
+        run_bench(*TINY_ARGS, "--only", "fake", "--skip", "fake", "--output-dir", str(tmp_path))
+    assert not (tmp_path / "BENCHMARKS.md").exists()
+
+
+def test_command_writes_each_section_skips_absent_ones_and_reports_failures(
+    db, fake_sections, tmp_path
+):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="failed: broken"):
+        run_bench(
+            *TINY_ARGS, "--only", "fake,own,broken,absent,nofunc", "--output-dir", str(tmp_path)
+        )
+    entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    assert set(entries) == {
+        f"fake_p95_ms{SUFFIX_ENGINE}",
+        f"fake_lost{SUFFIX_ENGINE}",
+        f"fake_rss_mb{SUFFIX_ENGINE}",
+        f"own_args{SUFFIX_ENGINE}",
+    }
+    assert all(set(e) == {"name", "value", "unit", "target", "size"} for e in entries.values())
+    assert entries[f"fake_rss_mb{SUFFIX_ENGINE}"]["value"] == 4  # the options reach it
+    assert entries[f"own_args{SUFFIX_ENGINE}"]["value"] == 3  # kwargs: book = contacts / 20
+
+    md = (tmp_path / "BENCHMARKS.md").read_text()
+    assert md.startswith("# Benchmarks") and "## Summary" in md
+    fake = md.split(f"<!-- bench:fake{SECTION_ENGINE} -->")[1].split("<!-- /bench:")[0]
+    assert fake.startswith("\n## A fake capability (")  # the database is named
+    # figures the body does not show get a table, with targets and verdicts
+    assert f"| `fake_lost{SUFFIX_ENGINE}` | 1 events | 0 | **FAIL** |" in fake
+    assert f"`fake_rss_mb{SUFFIX_ENGINE}`" in fake and "- Machine:" in fake
+    assert "load average" in fake and "--only fake" in fake
+    assert f"<!-- bench:own{SECTION_ENGINE} -->" in md
+    assert "## Own arguments" in md and "contacts 60, book 3, requests 4" in md
+    for absent in ("broken", "absent", "nofunc"):
+        assert f"bench:{absent}" not in md
+    summary = md.split("## Summary")[1].split("<!-- bench:")[0]
+    assert f"| `fake_p95_ms{SUFFIX_ENGINE}` | 1.5 ms | < 10 ms | pass | tiny |" in summary
+
+
+def test_a_new_database_section_goes_next_to_its_sibling(tmp_path):
+    md = tmp_path / "BENCHMARKS.md"
+    for section in ("core", "alerts", "core-postgresql", "service-postgresql", "service"):
+        bench_write_markdown(path=md, section=section, body=f"## {section}")
+    order = [line for line in md.read_text().splitlines() if line.startswith("## ")]
+    assert order == [
+        "## core",
+        "## core-postgresql",
+        "## alerts",
+        "## service",
+        "## service-postgresql",
+    ]
+
+
+def test_core_section_through_the_command(db, tmp_path):
+    run_bench(*TINY_ARGS, "--only", "core", "--output-dir", str(tmp_path))
+    names = {e["name"] for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    assert names == {name + SUFFIX_ENGINE for name in NAMES | {"search_all_p95_ms"}}
+    assert Contact.objects.count() == 60
+    md = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "## Search, contact page and *Today*" in md and "- Data: 60 contacts" in md
+
+
+def test_service_section_through_the_command(transactional_db, tmp_path, settings):
+    settings.SERVICE_SLA_PASS_SECONDS = 0.1  # the escalation-delay phase waits for passes
+    run_bench(*TINY_ARGS, "--only", "service", "--output-dir", str(tmp_path))
+    entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    assert set(entries) == {
+        name + SUFFIX_ENGINE
+        for name in (
+            "sla_pass_100k_s",
+            "sla_pass_idle_100k_s",
+            "escalation_delay_s",
+            "today_with_cases_p95_ms",
+            "today_cases_extra_queries",
+        )
+    }
+    assert entries["escalation_delay_s" + SUFFIX_ENGINE]["target"] == 5.0
+    assert entries["today_cases_extra_queries" + SUFFIX_ENGINE]["value"] == 0
+    md = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "## Service cases: SLA scheduler" in md and "60 open" in md
+
+
+def test_alerts_section_through_the_command(db, tmp_path, monkeypatch):
+    """The wiring, sizes and report of the SSE section. The load run itself (a uvicorn
+    server, a fresh database and real streams: ~5 s even at 10 streams) is what
+    `warmline bench --only alerts` does; here a stand-in returns what it would."""
+    from warmline.alerts import bench as alerts_bench
+
+    calls: list[dict[str, object]] = []
+
+    def sse_bench(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs)
+        kwargs["progress"](kwargs["connections"])
+        size = f"{kwargs['connections']} SSE connections"
+        details = {"expected": 100, "misrouted": 0, "post_p99_ms": 9.0, "server_cpu_pct": 7}
+        return [
+            {
+                "name": "ask_to_tab_p99_ms",
+                "value": 12.5,
+                "unit": "ms",
+                "target": 250.0,
+                "size": size,
+                "details": details,
+            },
+            {"name": "ask_to_tab_p50_ms", "value": 3.0, "unit": "ms", "target": None, "size": size},
+            {"name": "ask_events_lost", "value": 0, "unit": "events", "target": 0, "size": size},
+            {
+                "name": "sse_server_rss_mb",
+                "value": 80.0,
+                "unit": "MB",
+                "target": None,
+                "size": size,
+            },
+        ]
+
+    monkeypatch.setattr(alerts_bench, "sse_bench", sse_bench)
+    run_bench(*TINY_ARGS, "--only", "alerts", "--output-dir", str(tmp_path))
+    (kwargs,) = calls
+    assert kwargs["connections"] == 10 and kwargs["rate"] == 20.0
+    assert kwargs["duration"] == 0.5 and kwargs["users"] == 1
+    # On PostgreSQL the server shares the benchmark's database; on SQLite it gets its own.
+    assert bool(kwargs["database_url"]) == (connection.vendor != "sqlite")
+    entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    assert set(entries) == {
+        name + SUFFIX_ENGINE
+        for name in (
+            "ask_to_tab_p99_ms",
+            "ask_to_tab_p50_ms",
+            "ask_events_lost",
+            "sse_server_rss_mb",
+        )
+    }
+    assert all(set(e) == {"name", "value", "unit", "target", "size"} for e in entries.values())
+    md = (tmp_path / "BENCHMARKS.md").read_text()
+    section = md.split(f"<!-- bench:alerts{SECTION_ENGINE} -->")[1]
+    assert "## Live alerts" in section and "10 SSE connections" in section
+    assert f"| 12.5 ms | < 250 ms | pass | `ask_to_tab_p99_ms{SUFFIX_ENGINE}` |" in section
+    assert "Overall: pass" in section
+
+
+def test_sse_full_size_is_1000_streams_at_20_per_second_for_a_minute(monkeypatch):
+    from warmline.alerts import bench as alerts_bench
+    from warmline.core.bench_registry import BenchOptions
+
+    captured: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def sse_bench(**kwargs):  # type: ignore[no-untyped-def]
+        captured.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(alerts_bench, "sse_bench", sse_bench)
+    with pytest.raises(Stop):
+        alerts_bench.sse_bench_section(
+            options=BenchOptions(), progress=_NoProgress(), log=lambda _: None
+        )
+    assert (captured["connections"], captured["users"], captured["rate"]) == (1000, 100, 20.0)
+    assert captured["duration"] == 60.0
+
+
+class _NoProgress:
+    def __call__(self, advance: int) -> None:
+        pass
+
+    def set_total(self, total: int) -> None:
+        pass
+
+
+def test_service_full_size_is_100k_cases():
+    from warmline.core.bench_registry import BenchOptions
+    from warmline.service.bench import ServiceBenchConfig, service_bench_config
+
+    assert service_bench_config(BenchOptions()) == ServiceBenchConfig()
+    tiny = service_bench_config(BenchOptions(contacts=60, requests=4))
+    assert tiny.cases > tiny.book_cases + tiny.small_book_cases + tiny.due_cases
+    assert tiny.book_cases > tiny.small_book_cases
+
+
+def test_calls_section_through_the_command(db, tmp_path):
+    pytest.importorskip("warmline.calls.bench")  # written alongside; skipped until it exists
+    run_bench(*TINY_ARGS, "--only", "calls", "--output-dir", str(tmp_path))
+    entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    assert {"next_card_p95_ms", "log_outcome_p95_ms", "keys_voicemail_next"} <= {
+        name.removesuffix(SUFFIX_ENGINE) for name in entries
+    }
+    keys = entries["keys_voicemail_next" + SUFFIX_ENGINE]
+    assert (keys["value"], keys["target"]) == (2, 2)
+    md = (tmp_path / "BENCHMARKS.md").read_text()
+    section = md.split(f"<!-- bench:calls{SECTION_ENGINE} -->")[1]
+    assert section.startswith("\n## Calls: queue and call mode (")  # heading added
+    assert f"| `keys_voicemail_next{SUFFIX_ENGINE}` | 2 keys | ≤ 2 keys | pass |" in section
+    assert "book 20 of 60 contacts" in section  # at least 20: cards for every request

@@ -1,0 +1,151 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from tests.factories import AccountFactory, ContactFactory
+from warmline.people.models import Contact, ImportantDate
+from warmline.people.selectors import (
+    ContactFilters,
+    contact_get,
+    contact_list,
+    important_dates_upcoming,
+)
+from warmline.people.services import (
+    ContactData,
+    contact_create,
+    contact_find_duplicates,
+    contact_update,
+    important_date_add,
+)
+
+
+@pytest.mark.django_db
+def test_phone_is_stored_e164_and_time_zone_derived(company):
+    contact = ContactFactory(owner=company.rep, phones=[("(415) 555-2671", "work")])
+    assert contact.phone == "+14155552671"
+    assert contact.time_zone == "America/Los_Angeles"
+    german = ContactFactory(owner=company.rep, phones=[("+49 30 901820", "work")])
+    assert german.time_zone == "Europe/Berlin"
+
+
+@pytest.mark.django_db
+def test_local_numbers_read_in_the_accounts_country(company):
+    account = AccountFactory(country="GB")
+    contact = ContactFactory(owner=company.rep, account=account, phones=[("020 7946 0958", "")])
+    assert contact.phone == "+442079460958"
+    assert contact.time_zone == "Europe/London"
+
+
+@pytest.mark.django_db
+def test_invalid_phone_is_a_clear_error_and_writes_nothing(company):
+    with pytest.raises(ValidationError) as exc:
+        contact_create(
+            data=ContactData(first_name="Ann", owner=company.rep, phones=[("+1 555", "work")])
+        )
+    assert "phone" in exc.value.message_dict
+    assert "not a valid phone number" in exc.value.message_dict["phone"][0]
+    assert Contact.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_update_keeps_old_values_when_new_ones_are_invalid(company):
+    contact = ContactFactory(owner=company.rep, first_name="Ann", phones=[("+14155552671", "")])
+    with pytest.raises(ValidationError):
+        contact_update(
+            contact=contact,
+            data=ContactData(first_name="Anne", owner=company.rep, emails=[("nope", "")]),
+        )
+    contact.refresh_from_db()
+    assert contact.first_name == "Ann"
+    assert contact.phones.get().number == "+14155552671"
+
+
+@pytest.mark.django_db
+def test_duplicates_match_normalised_email_and_phone(company):
+    existing = ContactFactory(
+        owner=company.outsider_rep,
+        emails=[("Dana@Acme.com", "")],
+        phones=[("+1 415 555 2671", "")],
+    )
+    by_email = contact_find_duplicates(emails=["  dana@ACME.com "], phones=[])
+    by_phone = contact_find_duplicates(emails=[], phones=["415.555.2671"], region="US")
+    assert [m.contact_id for m in by_email] == [existing.pk]
+    assert [m.contact_id for m in by_phone] == [existing.pk]
+    assert (
+        contact_find_duplicates(emails=["dana@acme.com"], phones=[], exclude_id=existing.pk) == []
+    )
+
+
+@pytest.mark.django_db
+def test_rep_cannot_read_another_reps_contact_by_id(company):
+    theirs = ContactFactory(owner=company.outsider_rep)
+    mine = ContactFactory(owner=company.rep)
+    assert contact_get(user=company.rep, contact_id=mine.pk) == mine
+    with pytest.raises(Http404):
+        contact_get(user=company.rep, contact_id=theirs.pk)
+    # The manager sees the team's book but not the other team's.
+    assert contact_get(user=company.manager, contact_id=mine.pk) == mine
+    with pytest.raises(Http404):
+        contact_get(user=company.manager, contact_id=theirs.pk)
+    assert contact_get(user=company.admin, contact_id=theirs.pk) == theirs
+    # Agents read everything but edit nothing.
+    assert contact_get(user=company.agent, contact_id=theirs.pk) == theirs
+    with pytest.raises(Http404):
+        contact_get(user=company.agent, contact_id=theirs.pk, for_edit=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "415 555",
+        "(415) 555-26",
+        "4155552671",
+        "+1 415-555-2671",
+        "5552671",
+        "DANA",
+        "acme",
+        "dana acme",
+        "dana.k@acme",
+        "Kowal",
+    ],
+)
+def test_search_is_partial_case_insensitive_and_format_free(company, query):
+    account = AccountFactory(name="Acme Pumps")
+    dana = ContactFactory(
+        owner=company.rep,
+        account=account,
+        first_name="Dana",
+        last_name="Kowalski",
+        emails=[("dana.k@acme.com", "")],
+        phones=[("+14155552671", "")],
+    )
+    ContactFactory(
+        owner=company.rep, first_name="Other", last_name="Person", phones=[("+442079460958", "")]
+    )
+    found = list(contact_list(user=company.rep, filters=ContactFilters(q=query)))
+    assert found == [dana]
+
+
+@pytest.mark.django_db
+def test_upcoming_dates_wrap_the_year_and_skip_past_one_offs(company):
+    contact = ContactFactory(owner=company.rep)
+    today = dt.date(2026, 12, 25)
+    important_date_add(contact=contact, kind="birthday", date=dt.date(1980, 1, 2))
+    important_date_add(contact=contact, kind="customer_anniversary", date=dt.date(2016, 12, 30))
+    important_date_add(
+        contact=contact,
+        kind="life_event",
+        date=dt.date(2026, 12, 1),
+        recurs_yearly=False,
+        label="Moved house",
+    )
+    important_date_add(contact=contact, kind="promotion", date=dt.date(2020, 3, 1))
+    upcoming = important_dates_upcoming(user=company.rep, today=today, days=14)
+    assert [(u.on, u.years) for u in upcoming] == [
+        (dt.date(2026, 12, 30), 10),
+        (dt.date(2027, 1, 2), 47),
+    ]
+    assert ImportantDate.objects.count() == 4

@@ -1,0 +1,87 @@
+"""`warmline serve --with-worker`: the embedded mode (web, task worker and periodic jobs in
+one process)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from warmline.core.runtime import BackgroundWork
+
+
+@pytest.mark.django_db
+def test_with_worker_serves_in_process_with_background_work(monkeypatch):
+    from warmline.core.management.commands import serve
+
+    configs = []
+    monkeypatch.setattr(serve, "serve_with_background_work", lambda config: configs.append(config))
+    monkeypatch.setattr(serve.uvicorn, "run", lambda *a, **kw: pytest.fail("not embedded"))
+    call_command("serve", "--with-worker", "--port", "8124", skip_checks=True)
+    assert configs[0].port == 8124
+    assert configs[0].app == "warmline.asgi:application"
+
+
+@pytest.mark.django_db
+def test_with_worker_refuses_several_web_processes(monkeypatch):
+    from warmline.core.management.commands import serve
+
+    monkeypatch.setattr(serve, "serve_with_background_work", lambda config: None)
+    with pytest.raises(CommandError, match="--workers 1"):
+        call_command("serve", "--with-worker", "--workers", "2", skip_checks=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_work_runs_the_periodic_thread_and_stops():
+    work = BackgroundWork(tasks=False)
+    work.start()
+    try:
+        assert work.running == ["warmline-periodic"]
+    finally:
+        work.stop(timeout=10)
+    assert work.running == []
+
+
+def test_embedded_server_answers_and_stops_on_sigterm(tmp_path: Path):
+    """A real process: migrate a fresh SQLite file, serve with the worker, ask /healthz."""
+    env = {
+        **os.environ,
+        "WARMLINE_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+    }
+    cli = [sys.executable, "-m", "warmline.cli"]
+    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True, timeout=120)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [*cli, "serve", "--with-worker", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(proc.stdout.read().decode() if proc.stdout else "")
+                time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 0

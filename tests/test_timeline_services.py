@@ -1,0 +1,68 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import ContactFactory
+from warmline.timeline.models import AppendOnlyError, Interaction, Kind
+from warmline.timeline.services import (
+    call_log,
+    interaction_correct,
+    interaction_create,
+    meeting_log,
+    note_add,
+)
+
+
+@pytest.mark.django_db
+def test_entries_are_append_only(company):
+    contact = ContactFactory(owner=company.rep)
+    entry = note_add(contact=contact, author=company.rep, body="Met at the fair")
+    entry.body = "changed"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    fix = interaction_correct(original=entry, author=company.rep, body="It was the spring fair")
+    assert fix.corrects_id == entry.pk
+    assert Interaction.objects.get(pk=entry.pk).body == "Met at the fair"
+
+
+@pytest.mark.django_db
+def test_last_touch_moves_forward_only_for_personal_touches(company):
+    contact = ContactFactory(owner=company.rep)
+    now = timezone.now()
+    note_add(contact=contact, author=company.rep, body="internal")
+    call_log(contact=contact, author=company.rep, outcome="no_answer")
+    contact.refresh_from_db()
+    assert contact.last_touch_at is None
+    call_log(contact=contact, author=company.rep, outcome="connected", occurred_at=now)
+    meeting_log(
+        contact=contact,
+        author=company.rep,
+        subject="Lunch",
+        occurred_at=now - dt.timedelta(days=30),
+    )
+    contact.refresh_from_db()
+    assert contact.last_touch_at == now
+
+
+@pytest.mark.django_db
+def test_voicemail_outcome_is_a_voicemail_entry(company):
+    contact = ContactFactory(owner=company.rep)
+    entry = call_log(contact=contact, author=company.rep, outcome="voicemail")
+    assert entry.kind == Kind.VOICEMAIL
+    assert not entry.is_personal
+
+
+@pytest.mark.django_db
+def test_external_id_makes_writes_idempotent(company):
+    contact = ContactFactory(owner=company.rep)
+    first = interaction_create(
+        contact=contact, kind=Kind.CASE_OPENED, source="service_desk", external_id="ZD-1"
+    )
+    again = interaction_create(
+        contact=contact, kind=Kind.CASE_OPENED, source="service_desk", external_id="ZD-1"
+    )
+    assert first.pk == again.pk
+    assert Interaction.objects.count() == 1

@@ -1,0 +1,173 @@
+"""Alerts pages, the acknowledge action and the live event stream (SSE)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import uuid as uuid_lib
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
+from django.core.paginator import Paginator
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from warmline.alerts import realtime
+from warmline.alerts.selectors import (
+    alert_count_unacknowledged,
+    alert_get,
+    alert_list,
+    alert_messages,
+)
+from warmline.alerts.services import Step, alert_acknowledge, alert_raise
+from warmline.users.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def _since(raw: str | None, *, now: dt.datetime) -> dt.datetime:
+    """`since` is the page's render time (unix seconds); clamp it to the replay window."""
+    oldest = now - dt.timedelta(days=settings.ALERT_LIVE_EVENT_KEEP_DAYS)
+    try:
+        when = dt.datetime.fromtimestamp(float(raw or ""), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return now
+    return min(max(when, oldest), now)
+
+
+@login_required
+@require_GET
+def alert_list_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    show = request.GET.get("show", "open")
+    qs = alert_list(user=user, open_only=show != "all")
+    page = Paginator(qs, settings.WARMLINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "alerts/alert_list.html",
+        {
+            "nav": "alerts",
+            "page": page,
+            "alerts": page.object_list,
+            "show": "all" if show == "all" else "open",
+            "unread": alert_count_unacknowledged(user=user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def alert_detail(request: HttpRequest, alert_uuid: uuid_lib.UUID) -> HttpResponse:
+    alert = alert_get(user=_user(request), alert_uuid=alert_uuid)
+    return render(
+        request,
+        "alerts/alert_detail.html",
+        {"nav": "alerts", "alert": alert, "ladder": alert_messages(alert=alert)},
+    )
+
+
+@login_required
+@require_POST
+def alert_ack(request: HttpRequest, alert_uuid: uuid_lib.UUID) -> HttpResponse:
+    """Acknowledge: htmx swaps the alert's card, fetch() gets JSON, a form post is sent on
+    to `next` (the alert's own page, say) or back to the alerts list."""
+    user = _user(request)
+    alert = alert_acknowledge(alert=alert_get(user=user, alert_uuid=alert_uuid), user=user)
+    if request.headers.get("HX-Request"):
+        return render(request, "alerts/partials/alert_item.html", {"alert": alert})
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(
+            {
+                "uuid": str(alert.uuid),
+                "acknowledged_at": alert.acknowledged_at.isoformat()
+                if alert.acknowledged_at
+                else None,
+                "unread": alert_count_unacknowledged(user=user),
+            }
+        )
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("alerts:list")
+
+
+async def alert_stream(request: HttpRequest) -> HttpResponseBase:
+    """GET /alerts/stream: the signed-in user's live events as Server-Sent Events."""
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponse(
+            "Sign in to receive live alerts.", status=403, content_type="text/plain"
+        )
+    now = timezone.now()
+    after_id = _int_or_none(
+        request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+    )
+    since = _since(request.GET.get("since"), now=now)
+    stream = (
+        realtime.live_stream(user_id=user.pk, after_id=after_id, since=since)
+        if isinstance(request, ASGIRequest)
+        else realtime.live_stream_once(user_id=user.pk, after_id=after_id, since=since)
+    )
+    response = StreamingHttpResponse(
+        stream,
+        content_type="text/event-stream; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache, no-transform"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def bench_publish(request: HttpRequest) -> HttpResponse:
+    """Benchmark-only trigger, off unless ALERT_BENCH_TOKEN is set: raises an in-app alert
+    for `user_id` exactly as a feature app would (alert, outbox row, live event, commit)."""
+    token = settings.ALERT_BENCH_TOKEN
+    given = request.headers.get("X-Bench-Token", "")
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        raise Http404()
+    try:
+        payload = json.loads(request.body or b"{}")
+        recipient = User.objects.get(pk=int(payload["user_id"]))
+        seq = str(payload["seq"])
+    except (ValueError, KeyError, TypeError, User.DoesNotExist):
+        return JsonResponse({"error": "expected JSON {user_id, seq}"}, status=400)
+    run = str(payload.get("run", ""))[:40]
+    alert = alert_raise(
+        recipient=recipient,
+        kind="bench",
+        title=str(payload.get("title") or f"Benchmark event {seq}"),
+        body=str(payload.get("body") or ""),
+        url=str(payload.get("url") or ""),
+        cause=f"bench:{run}:{seq}",
+        ladder=[Step(after=dt.timedelta(0), channel="inapp")],
+        data={"seq": seq, "run": run, "user_id": recipient.pk},
+    )
+    return JsonResponse({"uuid": str(alert.uuid)}, status=201)

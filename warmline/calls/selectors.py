@@ -1,0 +1,537 @@
+"""Reads for the calls app: the ranked queue, the call card, the rep's day and callbacks.
+
+The queue is computed on demand from the reason providers (a handful of bounded, indexed
+queries each) plus three queries of its own: the contacts, recent call attempts, and the
+rep's last undoable outcome. Nothing scans the whole book in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from warmline.calls.hours import HoursStatus, calling_hours_status, span_text, zone_get
+from warmline.calls.merge import DEFAULT_TEMPLATES, merge_render, merge_values
+from warmline.calls.models import (
+    Callback,
+    CallbackStatus,
+    CallLog,
+    MessageTemplate,
+    OutgoingNote,
+    TemplateKind,
+)
+from warmline.calls.providers import cadence_days
+from warmline.calls.ranking import RankedContact, ScoredReason, reasons_rank
+from warmline.calls.reasons import ReasonContext, reasons_collect
+from warmline.people.models import Contact, ImportantDate, PersonalFact
+from warmline.people.selectors import contact_scope
+from warmline.timeline.models import Interaction, Kind, Outcome
+from warmline.timeline.selectors import interaction_list_for_contact
+from warmline.users.models import User
+
+PROVIDER_LIMIT = 60  # reasons per provider: plenty for an hour of calls
+ATTEMPT_KINDS = (Kind.CALL, Kind.VOICEMAIL)
+
+
+def rep_zone(user: User) -> dt.tzinfo:
+    return zone_get(user.time_zone) or timezone.get_current_timezone()
+
+
+def rep_today(user: User, now: dt.datetime) -> dt.date:
+    return now.astimezone(rep_zone(user)).date()
+
+
+@dataclass
+class QueueItem:
+    contact: Contact
+    ranked: RankedContact
+    hours: HoursStatus
+    held: str = ""  # why the contact is held back; "" when ready to call
+    last_attempt: Attempt | None = None
+
+    @property
+    def reasons(self) -> tuple[ScoredReason, ...]:
+        return self.ranked.reasons
+
+    @property
+    def reason_text(self) -> str:
+        return self.ranked.reasons[0].text if self.ranked.reasons else ""
+
+    @property
+    def reason_key(self) -> str:
+        return self.ranked.reasons[0].key if self.ranked.reasons else ""
+
+    @property
+    def score(self) -> float:
+        return self.ranked.score
+
+
+@dataclass
+class CallQueue:
+    ready: list[QueueItem]
+    held: list[QueueItem]
+    recent: list[QueueItem]  # tried within the retry window; back later
+    now: dt.datetime
+    skipped: int = 0
+    # How many there are in all (the lists above stop at the `limit` asked for).
+    ready_count: int = 0
+    held_count: int = 0
+    recent_count: int = 0
+
+    @property
+    def next(self) -> QueueItem | None:
+        return self.ready[0] if self.ready else None
+
+
+@dataclass(frozen=True)
+class _Callable:
+    """What the queue needs to know to sort a contact into ready / held / recent."""
+
+    pk: int
+    phone: str
+    time_zone: str
+    do_not_call: bool
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The latest call attempt on a contact (what the queue says about "tried recently")."""
+
+    contact_id: int
+    kind: str
+    outcome: str
+    occurred_at: dt.datetime
+
+    def get_outcome_display(self) -> str:
+        return str(Outcome(self.outcome).label) if self.outcome else ""
+
+
+def _attempts(
+    contact_ids: Iterable[int], *, since: dt.datetime
+) -> tuple[dict[int, Attempt], dict[int, set[str]]]:
+    """Latest call attempt per contact since `since`, and the numbers marked wrong.
+
+    One query on the (contact, -occurred_at) index. An outcome undone in call mode does
+    not count (its CallLog has undone_at set)."""
+    rows = (
+        Interaction.objects.filter(contact_id__in=list(contact_ids), kind__in=ATTEMPT_KINDS)
+        .filter(Q(occurred_at__gte=since) | Q(outcome=Outcome.WRONG_NUMBER))
+        .filter(call_log__undone_at__isnull=True)
+        .order_by("-occurred_at", "-id")
+        .values_list("contact_id", "kind", "outcome", "occurred_at", "data")
+    )
+    latest: dict[int, Attempt] = {}
+    wrong: dict[int, set[str]] = {}
+    for contact_id, kind, outcome, occurred_at, data in rows:
+        if occurred_at >= since and contact_id not in latest:
+            latest[contact_id] = Attempt(contact_id, kind, outcome, occurred_at)
+        if outcome == Outcome.WRONG_NUMBER:
+            phone = (data or {}).get("phone", "")
+            if phone:
+                wrong.setdefault(contact_id, set()).add(phone)
+    return latest, wrong
+
+
+def _held_reason(contact: Contact | _Callable, hours: HoursStatus, wrong: set[str]) -> str:
+    if contact.do_not_call:
+        return "marked do not call"
+    if not contact.phone:
+        return "no phone number on record"
+    if contact.phone in wrong:
+        return f"{contact.phone} was a wrong number; update the contact's phone"
+    if not hours.ok:
+        return hours.text
+    return ""
+
+
+def call_queue_build(
+    *,
+    user: User,
+    now: dt.datetime | None = None,
+    exclude_ids: Iterable[int] = (),
+    limit: int = 50,
+    contact_id: int | None = None,
+) -> CallQueue:
+    """Whom `user` should call now, best first; plus who is held back and why.
+
+    A contact tried (any outcome) within WARMLINE_CALL_RETRY_HOURS leaves the queue until
+    a reason newer than that attempt comes up (e.g. the callback the rep scheduled). The
+    reconnect and lead providers leave such contacts out themselves, so a long power hour
+    keeps finding people not yet tried; tried contacts with other reasons (a question, a
+    date) are listed as `recent`."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(hours=settings.WARMLINE_CALL_RETRY_HOURS)
+    ctx = ReasonContext(
+        user=user, now=now, today=rep_today(user, now), limit=PROVIDER_LIMIT, tried_since=since
+    )
+    ranked = reasons_rank(reasons_collect(ctx))
+    excluded = set(exclude_ids)
+    skipped = sum(1 for r in ranked if r.contact_id in excluded)
+    ranked = [r for r in ranked if r.contact_id not in excluded]
+    if contact_id is not None:
+        ranked = [r for r in ranked if r.contact_id == contact_id]
+    # Sort everyone into ready / held / recent from a few columns (no model instances), then
+    # load full contacts only for the items returned: the cost does not grow with `ranked`.
+    facts = {
+        row[0]: _Callable(*row)
+        for row in contact_scope(user=user)
+        .filter(pk__in=[r.contact_id for r in ranked])
+        .values_list("id", "phone", "time_zone", "do_not_call")
+    }
+    latest, wrong = _attempts(facts.keys(), since=since) if facts else ({}, {})
+    ready: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
+    held: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
+    recent: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
+    for entry in ranked:
+        fact = facts.get(entry.contact_id)
+        if fact is None:  # not in this user's book (any more)
+            continue
+        hours = calling_hours_status(time_zone=fact.time_zone, now=now)
+        attempt = latest.get(fact.pk)
+        newest = entry.newest_at
+        if attempt is not None and (newest is None or newest <= attempt.occurred_at):
+            recent.append((entry, hours, "", attempt))
+            continue
+        why = _held_reason(fact, hours, wrong.get(fact.pk, set()))
+        (held if why else ready).append((entry, hours, why, None))
+    shown = [*ready[:limit], *held[:limit], *recent[:limit]]
+    contacts = (
+        {
+            c.pk: c
+            for c in Contact.objects.filter(pk__in=[e.contact_id for e, *_ in shown])
+            .select_related("account")
+            .defer("search_text")
+        }
+        if shown
+        else {}
+    )
+
+    def items(
+        rows: list[tuple[RankedContact, HoursStatus, str, Attempt | None]],
+    ) -> list[QueueItem]:
+        return [
+            QueueItem(
+                contact=contacts[entry.contact_id],
+                ranked=entry,
+                hours=hours,
+                held=why,
+                last_attempt=attempt,
+            )
+            for entry, hours, why, attempt in rows[:limit]
+            if entry.contact_id in contacts
+        ]
+
+    return CallQueue(
+        ready=items(ready),
+        held=items(held),
+        recent=items(recent),
+        now=now,
+        skipped=skipped,
+        ready_count=len(ready),
+        held_count=len(held),
+        recent_count=len(recent),
+    )
+
+
+def queue_item_for_contact(*, user: User, contact: Contact, now: dt.datetime) -> QueueItem:
+    """A card for a contact the rep picked by hand (from *Today* or the contact page)."""
+    queue = call_queue_build(user=user, now=now, limit=1, contact_id=contact.pk)
+    for item in queue.ready + queue.held + queue.recent:
+        if item.contact.pk == contact.pk:
+            return item
+    hours = calling_hours_status(time_zone=contact.time_zone, now=now)
+    item = QueueItem(
+        contact=contact,
+        ranked=RankedContact(contact_id=contact.pk, score=0.0, reasons=()),
+        hours=hours,
+    )
+    item.held = _held_reason(contact, hours, set())
+    return item
+
+
+# --- The call card -------------------------------------------------------------------
+
+
+@dataclass
+class CardDate:
+    item: ImportantDate
+    on: dt.date
+    days_away: int
+    text: str
+
+
+@dataclass
+class CallCard:
+    item: QueueItem
+    facts: list[PersonalFact]
+    dates: list[CardDate]
+    timeline: list[Interaction]
+    callbacks: list[Callback]
+    voicemail_script: str
+    cadence_days: int
+    cadence_is_custom: bool
+    last_touch_text: str
+    overdue_days: int | None
+    position: int = 1
+    remaining: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def contact(self) -> Contact:
+        return self.item.contact
+
+
+def call_card_build(
+    *, user: User, item: QueueItem, now: dt.datetime, position: int = 1, remaining: int = 0
+) -> CallCard:
+    """Everything on the card: 5 queries (facts, dates, timeline, callbacks, script)."""
+    from warmline.calls.merge import occasion_text
+
+    contact = item.contact
+    today = rep_today(user, now)
+    facts = list(PersonalFact.objects.filter(contact=contact).order_by("kind", "id")[:12])
+    dates = []
+    for d in ImportantDate.objects.filter(contact=contact)[:20]:
+        on = d.next_occurrence(today)
+        if on is None:
+            continue
+        days_away = (on - today).days
+        label = occasion_text(item=d, on=on)
+        if days_away <= 14:
+            label += " " + ({0: "today", 1: "tomorrow"}.get(days_away) or f"in {days_away} days")
+        dates.append(CardDate(item=d, on=on, days_away=days_away, text=label))
+    dates.sort(key=lambda c: c.on)
+    timeline = list(interaction_list_for_contact(contact=contact)[:5])
+    callbacks = list(
+        Callback.objects.filter(contact=contact, status=CallbackStatus.OPEN).order_by("due_at")[:5]
+    )
+    days = cadence_days(
+        reconnect_days=contact.reconnect_days,
+        tier=contact.account.tier if contact.account_id and contact.account else None,
+    )
+    if contact.last_touch_at:
+        last_text = f"{span_text(now - contact.last_touch_at)} ago"
+        overdue = (now - contact.last_touch_at).days - days
+    else:
+        last_text = "none on record"
+        overdue = None
+    _, script = message_template_render(user=user, kind=TemplateKind.VOICEMAIL, contact=contact)
+    return CallCard(
+        item=item,
+        facts=facts,
+        dates=dates,
+        timeline=timeline,
+        callbacks=callbacks,
+        voicemail_script=script,
+        cadence_days=days,
+        cadence_is_custom=bool(contact.reconnect_days),
+        last_touch_text=last_text,
+        overdue_days=overdue,
+        position=position,
+        remaining=remaining,
+    )
+
+
+def call_log_undoable(*, user: User, now: dt.datetime) -> CallLog | None:
+    """The rep's last outcome, if it can still be undone: only the very last one (after an
+    undo, the one before it is not offered), within WARMLINE_CALL_UNDO_SECONDS. One query
+    on (rep, -created_at)."""
+    window = dt.timedelta(seconds=settings.WARMLINE_CALL_UNDO_SECONDS)
+    last = (
+        CallLog.objects.filter(rep=user, created_at__gte=now - window)
+        .select_related("contact")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return last if last is not None and last.undone_at is None else None
+
+
+def call_log_get(*, user: User, log_id: int) -> CallLog:
+    log = CallLog.objects.filter(rep=user, pk=log_id).select_related("contact").first()
+    if log is None:
+        raise Http404("No such call.")
+    return log
+
+
+# --- Templates -----------------------------------------------------------------------
+
+
+def message_template_get(*, user: User, kind: str) -> tuple[str, str, bool]:
+    """(subject, body, is_custom) of the rep's template of `kind`, or the default."""
+    row = MessageTemplate.objects.filter(owner=user, kind=kind).first()
+    if row is not None:
+        return row.subject, row.body, True
+    default = DEFAULT_TEMPLATES[kind]
+    return default.subject, default.body, False
+
+
+def message_template_render(
+    *,
+    user: User,
+    kind: str,
+    contact: Contact,
+    occasion: ImportantDate | None = None,
+    today: dt.date | None = None,
+) -> tuple[str, str]:
+    subject, body, _ = message_template_get(user=user, kind=kind)
+    values = merge_values(contact=contact, rep=user, occasion=occasion, today=today)
+    return merge_render(subject, values), merge_render(body, values)
+
+
+# --- The rep's day -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    calls: int
+    connects: int
+    voicemails: int
+    notes: int
+
+
+@dataclass(frozen=True)
+class RepDay:
+    today: DayCounts
+    week: DayCounts
+
+
+def rep_day_counts(*, user: User, now: dt.datetime) -> RepDay:
+    """Calls, connects, voicemails and notes sent by `user` today and this week (their
+    own time zone, weeks start on Monday). One query on (author, occurred_at)."""
+    zone = rep_zone(user)
+    local = now.astimezone(zone)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    week_start = day_start - dt.timedelta(days=local.weekday())
+    rows = Interaction.objects.filter(
+        author=user,
+        occurred_at__gte=week_start,
+        occurred_at__lte=now,
+        kind__in=(Kind.CALL, Kind.VOICEMAIL, Kind.CHECKIN_NOTE),
+        call_log__undone_at__isnull=True,
+    )
+    is_today = Q(occurred_at__gte=day_start)
+    calls = Q(kind__in=ATTEMPT_KINDS)
+    connects = Q(kind=Kind.CALL, outcome=Outcome.CONNECTED)
+    voicemails = Q(kind=Kind.VOICEMAIL)
+    notes = Q(kind=Kind.CHECKIN_NOTE)
+    agg = rows.aggregate(
+        t_calls=Count("id", filter=is_today & calls),
+        t_connects=Count("id", filter=is_today & connects),
+        t_vm=Count("id", filter=is_today & voicemails),
+        t_notes=Count("id", filter=is_today & notes),
+        w_calls=Count("id", filter=calls),
+        w_connects=Count("id", filter=connects),
+        w_vm=Count("id", filter=voicemails),
+        w_notes=Count("id", filter=notes),
+    )
+    return RepDay(
+        today=DayCounts(agg["t_calls"], agg["t_connects"], agg["t_vm"], agg["t_notes"]),
+        week=DayCounts(agg["w_calls"], agg["w_connects"], agg["w_vm"], agg["w_notes"]),
+    )
+
+
+# --- Callbacks -----------------------------------------------------------------------
+
+
+def callback_list_upcoming(
+    *, user: User, now: dt.datetime, days: int = 14, limit: int = 50
+) -> QuerySet[Callback]:
+    """The rep's open callbacks from an hour ago to `days` ahead (partial index range)."""
+    return (
+        Callback.objects.filter(
+            rep=user,
+            status=CallbackStatus.OPEN,
+            due_at__gte=now - dt.timedelta(hours=12),
+            due_at__lte=now + dt.timedelta(days=days),
+        )
+        .select_related("contact", "contact__account")
+        .order_by("due_at", "id")[:limit]
+    )
+
+
+def callback_list_open(*, user: User, limit: int = 200) -> QuerySet[Callback]:
+    return (
+        Callback.objects.filter(rep=user, status=CallbackStatus.OPEN)
+        .select_related("contact", "contact__account")
+        .order_by("due_at", "id")[:limit]
+    )
+
+
+def callback_get(*, user: User, callback_id: int) -> Callback:
+    callback = (
+        Callback.objects.filter(rep=user, pk=callback_id)
+        .select_related("contact", "contact__account")
+        .first()
+    )
+    if callback is None:
+        raise Http404("No such callback.")
+    return callback
+
+
+# --- Notes ---------------------------------------------------------------------------
+
+
+def outgoing_note_list(*, user: User, limit: int = 20) -> QuerySet[OutgoingNote]:
+    return (
+        OutgoingNote.objects.filter(rep=user)
+        .select_related("contact", "outbox")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def outgoing_note_get(*, user: User, note_id: int) -> OutgoingNote:
+    note = (
+        OutgoingNote.objects.filter(rep=user, pk=note_id)
+        .select_related("contact", "outbox")
+        .first()
+    )
+    if note is None:
+        raise Http404("No such note.")
+    return note
+
+
+# --- Reconnects (for *Today*) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overdue:
+    contact: Contact
+    cadence_days: int
+    overdue_days: int
+    last_touch_text: str
+
+
+def reconnect_list_overdue(*, user: User, now: dt.datetime, limit: int = 10) -> list[Overdue]:
+    """The rep's most overdue reconnects, from the same provider the queue uses."""
+    from warmline.calls.providers import reconnect_reasons
+
+    ctx = ReasonContext(user=user, now=now, today=rep_today(user, now), limit=limit * 3)
+    reasons = sorted(reconnect_reasons(ctx), key=lambda r: -r.urgency)[: limit * 3]
+    contacts = {
+        c.pk: c
+        for c in Contact.objects.filter(pk__in=[r.contact_id for r in reasons])
+        .select_related("account")
+        .defer("search_text")
+    }
+    rows = []
+    for reason in reasons:
+        contact = contacts.get(reason.contact_id)
+        if contact is None:
+            continue
+        days = cadence_days(
+            reconnect_days=contact.reconnect_days,
+            tier=contact.account.tier if contact.account else None,
+        )
+        overdue = (now - reason.at).days if reason.at else 0
+        last = f"{span_text(now - contact.last_touch_at)} ago" if contact.last_touch_at else "never"
+        rows.append(
+            Overdue(contact=contact, cadence_days=days, overdue_days=overdue, last_touch_text=last)
+        )
+    rows.sort(key=lambda o: (-(o.overdue_days / max(o.cadence_days, 1)), o.contact.pk))
+    return rows[:limit]

@@ -1,0 +1,699 @@
+"""`warmline bench`: seed a large book and time the pages a rep lives in.
+
+Seeding reuses the demo generator (`warmline.core.demo.generate.DemoBuilder`) with a fixed
+number of timeline entries per contact. Measuring goes through `django.test.Client`, in
+process, logged in as a rep whose book is about 1/50 of the data (a rep in a team of fifty),
+so the figures are the server's own time: routing, middleware, queries and templates.
+
+The results go to two files that several benchmarks share:
+
+* `BENCHMARKS.md` for people: one section per benchmark between
+  `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers; a benchmark rewrites only its
+  own section (`bench_write_markdown`).
+* `benchmarks.json` for tools: a list of {"name", "value", "unit", "target", "size"};
+  entries are merged by name (`bench_write_json`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import math
+import os
+import platform
+import random
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import django
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from warmline.core.bench_registry import BenchLog, BenchOptions, BenchProgress
+from warmline.core.demo.generate import NAMED_REPS, DemoBuilder, DemoResult, DemoSize
+from warmline.people.models import Account, Contact, ImportantDate, PersonalFact
+from warmline.people.phones import phone_search_digits
+from warmline.timeline.models import Interaction
+from warmline.users.models import Role, User
+
+TARGET_MS = 50.0
+SECTION = "core"
+MD_HEADER = """# Benchmarks
+
+How fast Warmline is at the size it is built for (100,000 contacts, 2,000,000 timeline
+entries, 100,000 open service cases, 1,000 open browser tabs), measured by `warmline bench`
+(`make bench`) on SQLite, the default, and on PostgreSQL (+ Redis). Each capability has its
+own section below with its method, data sizes, machine and targets; the summary lists every
+figure. A time or size *passes* when it is below its target (p95 < 50 ms); a count when it
+does not exceed it (events lost: 0, keystrokes: ≤ 2).
+
+- Run everything: `make bench` (SQLite, in its own file `data/bench.sqlite3`); on
+  PostgreSQL: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmline_bench
+  REDIS_URL=redis://127.0.0.1:6379/13 warmline bench` (the database name must contain
+  "bench": the benchmark deletes what is in it). One section: `warmline bench --only NAME`;
+  all but one: `--skip NAME`; the sections: `warmline bench --list`.
+- Figures measured on PostgreSQL carry a `_postgresql` suffix. `benchmarks.json` holds the
+  same figures for tools: a list of `{"name", "value", "unit", "target", "size"}`.
+- The machine is shared (2 cores, other test runs alongside): each section notes the load
+  average at its start and end. Wall-clock figures taken at a busy moment are higher than
+  the software's own cost (the *CPU p95* figures show that cost without the neighbours);
+  the SSE run is the most sensitive, as its server and load script share the two cores.
+
+This summary and every section are rewritten by the benchmark; edit the code
+(`warmline/core/bench.py`), not this file.
+"""
+
+
+class BenchError(Exception):
+    """A page answered something other than 200 while measuring."""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    contacts: int = 100_000
+    entries: int = 20
+    requests: int = 200
+    seed: int = 4242
+
+    @property
+    def reps(self) -> int:
+        """Fifty reps at full size (each book ~1/50 of the data); fewer for tiny runs."""
+        return max(2, min(50, self.contacts // 20))
+
+    @property
+    def command(self) -> str:
+        return (
+            f"warmline bench --only core --contacts {self.contacts} --entries {self.entries} "
+            f"--requests {self.requests}"
+        )
+
+    @property
+    def size(self) -> DemoSize:
+        return DemoSize(
+            accounts=max(self.contacts // 7, 1),
+            contacts=self.contacts,
+            reps=self.reps,
+            entries_per_contact=self.entries,
+            seed=self.seed,
+            chunk=1000,
+        )
+
+
+@dataclass(frozen=True)
+class Timing:
+    key: str  # "search", "contact_page", "today"
+    label: str
+    samples_ms: list[float]  # wall clock, what a user waits for
+    cpu_ms: list[float]  # this thread's CPU time: the page's own cost, without neighbours
+    queries: int
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.samples_ms, 95)
+
+    @property
+    def cpu_p95_ms(self) -> float:
+        return percentile(self.cpu_ms, 95)
+
+    @property
+    def name(self) -> str:
+        return f"{self.key}_p95_ms{engine_suffix()}"
+
+    @property
+    def passed(self) -> bool:
+        return self.p95_ms < TARGET_MS
+
+
+def engine_suffix() -> str:
+    """SQLite figures carry the plain names (the target is set for SQLite); another
+    engine's figures get their own names and section, so both can stand side by side."""
+    return "" if connection.vendor == "sqlite" else f"_{connection.vendor}"
+
+
+def percentile(samples: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (the value below which `pct`% of samples fall)."""
+    ordered = sorted(samples)
+    if not ordered:
+        raise ValueError("no samples")
+    rank = max(math.ceil(pct / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+# --- Seeding ------------------------------------------------------------------------------
+
+
+def bench_data_present(*, config: BenchConfig) -> bool:
+    """True when the database already holds exactly this benchmark's data (for --reuse)."""
+    return (
+        Contact.objects.count() == config.contacts
+        and Interaction.objects.count() == config.contacts * config.entries
+        and User.objects.filter(role=Role.REP).count() == config.reps
+    )
+
+
+def bench_seed(*, config: BenchConfig, progress: Callable[[int], None] | None = None) -> DemoResult:
+    """Write the benchmark company into an empty database (chunked transactions)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:  # 256 MB of page cache while indexes grow
+            cursor.execute("PRAGMA cache_size=-262144")
+    result = DemoBuilder(size=config.size, now=timezone.now(), progress=progress).run()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return result
+
+
+# --- Measuring ----------------------------------------------------------------------------
+
+
+def bench_rep() -> User:
+    """The rep the benchmark logs in as: the first named demo rep (a 1/50 book)."""
+    return User.objects.get(username=NAMED_REPS[0][0])
+
+
+def search_queries(*, user: User, count: int, rng: random.Random) -> list[str]:
+    """What a rep types into search, from their own book: a third each name fragments,
+    phone-number fragments and company names."""
+    rows = list(
+        Contact.objects.filter(owner=user)
+        .order_by("id")
+        .values_list("first_name", "last_name", "phone", "account__name")
+    )
+    if not rows:
+        raise BenchError(f"{user.username} has no contacts to search for")
+    queries: list[str] = []
+    while len(queries) < count:
+        first, last, phone, company = rng.choice(rows)
+        kind = len(queries) % 3
+        if kind == 0:
+            name = last if len(last) >= 4 else first
+            queries.append(name[: rng.randint(3, max(3, min(len(name), 6)))].lower())
+        elif kind == 1 and phone:
+            digits = phone_search_digits(phone).split()[-1]
+            start = rng.randint(0, max(len(digits) - 6, 0))
+            queries.append(digits[start : start + 6])
+        elif company:
+            queries.append(company.split()[0])
+        else:
+            queries.append(f"{first} {last[:3]}".strip())
+    return queries
+
+
+def _time_get(client: Client, url: str) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one GET; anything but 200 stops the benchmark."""
+    cpu, started = time.thread_time(), time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    cpu_ms = (time.thread_time() - cpu) * 1000
+    if response.status_code != 200:
+        raise BenchError(f"GET {url} answered {response.status_code}, not 200")
+    return elapsed, cpu_ms
+
+
+def _count_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    return len(ctx.captured_queries)
+
+
+def bench_measure(
+    *,
+    user: User,
+    requests: int,
+    seed: int = 7,
+    everyone: User | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Timing]:
+    """Time `requests` GETs each of contacts search, a contact page and Today as `user`;
+    with `everyone` (a user who sees every book, e.g. a service agent) also the same
+    searches over the whole company.
+
+    The pages take turns (search, contact, Today, search, ...) so that a burst of load
+    from elsewhere on the machine spreads over all of them instead of one.
+    """
+    rng = random.Random(seed)
+    client = Client()
+    client.force_login(user)
+    book = list(Contact.objects.filter(owner=user).values_list("id", flat=True))
+    if not book:
+        raise BenchError(f"{user.username} has no contacts")
+    search_url = reverse("contact-list")
+    searches = [
+        f"{search_url}?{urlencode({'q': q})}"
+        for q in search_queries(user=user, count=requests, rng=rng)
+    ]
+    pages: dict[str, tuple[str, Client, list[str]]] = {
+        "search": ("Contacts search", client, searches),
+        "contact_page": (
+            "Contact page",
+            client,
+            [reverse("contact-detail", args=[rng.choice(book)]) for _ in range(requests)],
+        ),
+        "today": ("Today", client, [reverse("today")] * requests),
+    }
+    if everyone is not None:
+        wide = Client()
+        wide.force_login(everyone)
+        label = f"Contacts search, whole company ({everyone.get_role_display().lower()})"
+        pages["search_all"] = (label, wide, searches)
+    for _, page_client, urls in pages.values():
+        for url in urls[: min(10, len(urls))]:  # warm caches, templates and connections
+            _time_get(page_client, url)
+    # Whatever the process built before (seeding) should not cost collection pauses here.
+    gc.collect()
+    gc.freeze()
+    samples: dict[str, list[tuple[float, float]]] = {key: [] for key in pages}
+    try:
+        for i in range(requests):
+            for key, (_, page_client, urls) in pages.items():
+                samples[key].append(_time_get(page_client, urls[i]))
+            if progress is not None:
+                progress(1)
+    finally:
+        gc.unfreeze()
+    return [
+        Timing(
+            key=key,
+            label=label,
+            samples_ms=[wall for wall, _ in samples[key]],
+            cpu_ms=[cpu for _, cpu in samples[key]],
+            queries=_count_queries(page_client, urls[0]),
+        )
+        for key, (label, page_client, urls) in pages.items()
+    ]
+
+
+def bench_everyone() -> User | None:
+    """A user who sees every book: the demo company's service agent."""
+    return User.objects.filter(role=Role.AGENT).order_by("id").first()
+
+
+# --- Reporting ----------------------------------------------------------------------------
+
+
+def machine_description() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = ""
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        ram = f"{pages * page_size / 2**30:.1f} GiB RAM"
+    except (ValueError, OSError, AttributeError):
+        pass
+    try:
+        load = "load average {:.1f} / {:.1f} / {:.1f} (1/5/15 min)".format(*os.getloadavg())
+    except OSError:
+        load = ""
+    return {
+        "load": load,
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "ram": ram,
+        "os": platform.platform(terse=True),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": database_description(),
+    }
+
+
+def database_description() -> str:
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            row = cursor.fetchone()
+        return f"PostgreSQL {row[0].split()[0] if row else '?'}"
+    return connection.vendor
+
+
+@dataclass(frozen=True)
+class DataSizes:
+    contacts: int
+    accounts: int
+    interactions: int
+    facts: int
+    dates: int
+    reps: int
+    book: int
+
+    @classmethod
+    def count(cls, *, user: User) -> DataSizes:
+        return cls(
+            contacts=Contact.objects.count(),
+            accounts=Account.objects.count(),
+            interactions=Interaction.objects.count(),
+            facts=PersonalFact.objects.count(),
+            dates=ImportantDate.objects.count(),
+            reps=User.objects.filter(role=Role.REP).count(),
+            book=Contact.objects.filter(owner=user).count(),
+        )
+
+
+def size_label(sizes: DataSizes, entries: int) -> str:
+    return f"{sizes.contacts} contacts x {entries} timeline entries ({connection.vendor})"
+
+
+def bench_json_entries(*, timings: Sequence[Timing], size: str) -> list[dict[str, object]]:
+    return [
+        {
+            "name": t.name,
+            "value": round(t.p95_ms, 1),
+            "unit": "ms",
+            "target": TARGET_MS,
+            "size": size,
+        }
+        for t in timings
+    ]
+
+
+def bench_markdown(
+    *,
+    timings: Sequence[Timing],
+    sizes: DataSizes,
+    config: BenchConfig,
+    user: User,
+) -> str:
+    rows = "\n".join(
+        f"| {t.label} | {t.median_ms:.1f} ms | {t.p95_ms:.1f} ms | < {TARGET_MS:.0f} ms | "
+        f"{'pass' if t.passed else '**FAIL**'} | {t.cpu_p95_ms:.1f} ms | {t.queries} | `{t.name}` |"
+        for t in timings
+    )
+    share = f"1/{round(sizes.contacts / sizes.book)}" if sizes.book else "none"
+    wide = (
+        " The whole-company search runs the same queries as a service agent, who sees every book."
+        if any(t.key == "search_all" for t in timings)
+        else ""
+    )
+    intro = (
+        f"{config.requests} requests per page through Django's test client (in process: no "
+        "network, no browser), logged in as the rep "
+        f"`{user.username}`, whose book is {sizes.book:,} contacts ({share} of the data). "
+        "Search mixes name fragments, phone-number fragments and company names, a third each; "
+        "contact pages are random contacts of the book. The pages take turns. Median and p95 "
+        "are wall-clock times; *CPU p95* is the same requests' CPU time in the measuring "
+        f"thread, which other load on the machine does not inflate.{wide}"
+    )
+    data = (
+        f"{sizes.contacts:,} contacts at {sizes.accounts:,} accounts, "
+        f"{sizes.interactions:,} timeline entries, {sizes.facts:,} personal facts, "
+        f"{sizes.dates:,} important dates, {sizes.reps} reps"
+    )
+    return f"""## Search, contact page and *Today* ({database_description()})
+
+{intro}
+
+| page | median | p95 | target (p95) | result | CPU p95 | queries | name |
+| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |
+{rows}
+
+- Data: {data}.
+"""
+
+
+# --- The shared result files ----------------------------------------------------------------
+
+_MARKER = re.compile(r"<!-- bench:([\w.-]+) -->")
+
+
+def bench_write_markdown(*, path: Path, section: str, body: str) -> None:
+    """Replace (or add) one benchmark's section of BENCHMARKS.md, keeping the others. A new
+    section goes next to its other-database sibling (`core` / `core-postgresql`) when that
+    is there, else at the end."""
+    start, end = f"<!-- bench:{section} -->", f"<!-- /bench:{section} -->"
+    block = f"{start}\n{body.strip()}\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else MD_HEADER
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    base, _, engine = section.partition("-")
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text, count=1)
+    elif engine and f"<!-- /bench:{base} -->" in text:  # after the SQLite section
+        anchor = f"<!-- /bench:{base} -->"
+        text = text.replace(anchor, f"{anchor}\n\n{block}", 1)
+    elif not engine and (sibling := re.search(rf"<!-- bench:{re.escape(base)}-[\w.]+ -->", text)):
+        text = text[: sibling.start()] + f"{block}\n\n" + text[sibling.start() :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def bench_write_json(*, path: Path, entries: Sequence[dict[str, object]]) -> None:
+    """Merge entries into benchmarks.json by name: replace ours in place, keep the rest."""
+    existing = bench_read_json(path)
+    ours = {str(e["name"]): e for e in entries}
+    merged = [ours.pop(str(e.get("name")), e) for e in existing]
+    merged.extend(e for e in entries if str(e["name"]) in ours)
+    path.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def bench_read_json(path: Path) -> list[dict[str, object]]:
+    if not path.exists():
+        return []
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8") or "[]")
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{path} is not valid JSON ({exc}); fix or delete it") from exc
+    if not isinstance(loaded, list):
+        raise BenchError(f"{path} should hold a JSON list of benchmark entries")
+    return [e for e in loaded if isinstance(e, dict)]
+
+
+JSON_KEYS = ("name", "value", "unit", "target", "size")
+TABLE_HEAD = "| figure | value | target | result | data |\n| --- | ---: | ---: | --- | --- |\n"
+
+
+def format_value(value: object, unit: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer() and unit not in ("ms", "s"):
+        value = int(value)
+    return f"{value:,} {unit}" if isinstance(value, int) else f"{value} {unit}"
+
+
+def format_target(entry: dict[str, object]) -> str:
+    target = entry.get("target")
+    if target is None:
+        return "—"
+    from warmline.core.bench_registry import bench_target_is_upper_bound
+
+    if isinstance(target, (int, float)) and float(target) == 0:
+        return "0"
+    sign = "<" if bench_target_is_upper_bound(entry) else "≤"
+    if isinstance(target, float):
+        return f"{sign} {target:g} {entry.get('unit')}"
+    return f"{sign} {format_value(target, entry.get('unit'))}"
+
+
+def verdict(entry: dict[str, object]) -> str:
+    from warmline.core.bench_registry import bench_entry_passed
+
+    passed = bench_entry_passed(entry)
+    return "—" if passed is None else ("pass" if passed else "**FAIL**")
+
+
+def bench_write_header(*, md_path: Path, json_path: Path) -> None:
+    """Rewrite what comes before the first section: the intro and a summary of every figure
+    in benchmarks.json (in the order of the sections below)."""
+    entries = bench_read_json(json_path)
+    text = md_path.read_text(encoding="utf-8") if md_path.exists() else ""
+    first = _MARKER.search(text)
+    sections = text[first.start() :] if first else ""
+
+    def position(entry: dict[str, object]) -> int:
+        """Where the figure is shown below, so the summary follows the sections."""
+        at = sections.find(f"`{entry.get('name')}`")
+        return at if at >= 0 else len(sections)
+
+    rows = [
+        f"| `{e.get('name')}` | {format_value(e.get('value'), e.get('unit'))} | "
+        f"{format_target(e)} | {verdict(e)} | {e.get('size')} |"
+        for e in sorted(entries, key=position)
+    ]
+    summary = f"## Summary\n\n{TABLE_HEAD}" + "\n".join(rows) + "\n" if rows else ""
+    header = MD_HEADER.rstrip() + "\n\n" + summary
+    md_path.write_text(header.rstrip() + "\n\n" + sections.lstrip(), encoding="utf-8")
+
+
+def section_key(name: str) -> str:
+    """The BENCHMARKS.md section of a benchmark on this database: `core`,
+    `core-postgresql`, ..."""
+    return name + engine_suffix().replace("_", "-")
+
+
+def with_engine_suffix(entries: Sequence[dict[str, object]]) -> list[dict[str, object]]:
+    suffix = engine_suffix()
+    renamed = []
+    for entry in entries:
+        name = str(entry["name"])
+        if suffix and not name.endswith(suffix):
+            name += suffix
+        renamed.append({**entry, "name": name})
+    return renamed
+
+
+def figures_table(entries: Sequence[dict[str, object]]) -> str:
+    rows = "\n".join(
+        f"| `{e['name']}` | {format_value(e.get('value'), e.get('unit'))} | {format_target(e)} "
+        f"| {verdict(e)} | {e.get('size')} |"
+        for e in entries
+    )
+    return f"{TABLE_HEAD}{rows}\n"
+
+
+def section_footer(
+    *,
+    machine: dict[str, str],
+    when: dt.datetime,
+    command: str,
+    seconds: float | None,
+    load_start: tuple[float, float, float] | None = None,
+) -> str:
+    took = f", took {seconds / 60:.1f} min" if seconds is not None else ""
+    start = (
+        "load average {:.1f} / {:.1f} / {:.1f} at the start, ".format(*load_start)
+        if (load_start)
+        else ""
+    )
+    return (
+        f"- Run: {when:%Y-%m-%d %H:%M} UTC, `{command}`{took}.\n"
+        f"- Machine: {machine['cpu']}, {machine['ram']}; {machine['os']}; "
+        f"{start}{machine['load']} at the end.\n"
+        f"- Software: Python {machine['python']}, Django {machine['django']}, "
+        f"{machine['database']}.\n"
+    )
+
+
+def bench_write_section(
+    *,
+    out_dir: Path,
+    name: str,
+    title: str,
+    entries: Sequence[dict[str, object]],
+    markdown: str,
+    command: str,
+    seconds: float | None = None,
+    when: dt.datetime | None = None,
+    load_start: tuple[float, float, float] | None = None,
+) -> list[dict[str, object]]:
+    """Write one section's figures: its part of BENCHMARKS.md (with a heading naming the
+    database, a table of any figure the body does not show, and the run, machine and load)
+    and its entries in benchmarks.json (names suffixed `_postgresql` off SQLite; only the
+    five JSON keys). Returns the entries as written, with their extra keys."""
+    entries = with_engine_suffix(entries)
+    database = database_description()
+    body = markdown.strip()
+    if not body.startswith("#"):
+        body = f"## {title} ({database})\n\n{body}"
+    heading, _, rest = body.partition("\n")
+    if database.split()[0] not in heading:
+        body = f"{heading} ({database})\n{rest}"
+    unshown = [e for e in entries if f"`{e['name']}`" not in body]
+    if unshown:
+        body += "\n\n" + figures_table(unshown)
+    body = body.rstrip()
+    body += ("\n" if body.splitlines()[-1].startswith("- ") else "\n\n") + section_footer(
+        machine=machine_description(),
+        when=(when or timezone.now()).astimezone(dt.UTC),
+        command=command,
+        seconds=seconds,
+        load_start=load_start,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md_path, json_path = out_dir / "BENCHMARKS.md", out_dir / "benchmarks.json"
+    bench_write_markdown(path=md_path, section=section_key(name), body=body)
+    bench_write_json(path=json_path, entries=[{k: e[k] for k in JSON_KEYS} for e in entries])
+    bench_write_header(md_path=md_path, json_path=json_path)
+    return entries
+
+
+def bench_report(
+    *,
+    timings: Sequence[Timing],
+    config: BenchConfig,
+    user: User,
+    out_dir: Path,
+    when: dt.datetime | None = None,
+) -> DataSizes:
+    """Write core's section of BENCHMARKS.md and its entries in benchmarks.json."""
+    sizes = DataSizes.count(user=user)
+    bench_write_section(
+        out_dir=out_dir,
+        name=SECTION,
+        title="Search, contact page and Today",
+        entries=bench_json_entries(timings=timings, size=size_label(sizes, config.entries)),
+        markdown=bench_markdown(timings=timings, sizes=sizes, config=config, user=user),
+        command=config.command,
+        when=when,
+    )
+    return sizes
+
+
+# --- Core's section of `warmline bench` -------------------------------------------------------
+
+
+def bench_empty() -> None:
+    """Start from nothing: a new SQLite file (quicker than deleting 2M rows), or a flushed
+    server database. Only ever on the benchmark's own database (the command checks)."""
+    from django.core.management import call_command
+
+    path = str(connection.settings_dict["NAME"])
+    in_memory = path == ":memory:" or "mode=memory" in path
+    if connection.vendor != "sqlite" or in_memory or not Path(path).is_file():
+        call_command("flush", interactive=False, verbosity=0)
+        return
+    connection.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def core_bench_section(
+    *, options: BenchOptions, progress: BenchProgress, log: BenchLog
+) -> tuple[list[dict[str, object]], str]:
+    """`warmline bench`'s core section: seed the large book (unless --reuse finds it) and
+    time search, the contact page and Today."""
+    config = BenchConfig(
+        contacts=options.contacts, entries=options.entries, requests=options.requests
+    )
+    progress.set_total(config.contacts + config.requests)
+    if options.reuse and bench_data_present(config=config):
+        log(f"Reusing the {config.contacts:,} contacts already seeded")
+        progress(config.contacts)
+    else:
+        log("Emptying the benchmark database")
+        bench_empty()
+        log(f"Seeding {config.contacts:,} contacts x {config.entries} entries")
+        started = time.monotonic()
+        result = bench_seed(config=config, progress=progress)
+        log(
+            f"Seeded {result.contacts:,} contacts, {result.accounts:,} accounts and "
+            f"{result.interactions:,} timeline entries in {time.monotonic() - started:.0f} s"
+        )
+    user = bench_rep()
+    log(f"Measuring ({config.requests} requests per page)")
+    timings = bench_measure(
+        user=user, requests=config.requests, everyone=bench_everyone(), progress=progress
+    )
+    sizes = DataSizes.count(user=user)
+    entries = bench_json_entries(timings=timings, size=size_label(sizes, config.entries))
+    return entries, bench_markdown(timings=timings, sizes=sizes, config=config, user=user)

@@ -1,0 +1,57 @@
+from django.contrib import admin
+
+from warmline.people.models import (
+    Account,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ImportantDate,
+    PersonalFact,
+    Tag,
+)
+
+
+class ContactEmailInline(admin.TabularInline):
+    model = ContactEmail
+    extra = 0
+
+
+class ContactPhoneInline(admin.TabularInline):
+    model = ContactPhone
+    extra = 0
+
+
+class PersonalFactInline(admin.TabularInline):
+    model = PersonalFact
+    extra = 0
+    exclude = ("created_by",)
+
+
+class ImportantDateInline(admin.TabularInline):
+    model = ImportantDate
+    extra = 0
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "domain", "industry", "tier", "owner", "country")
+    list_filter = ("tier", "country", "owner")
+    search_fields = ("name", "domain")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "account", "owner", "stage", "email", "phone", "last_touch_at")
+    list_filter = ("stage", "owner", "do_not_call", "email_opt_in")
+    search_fields = ("search_text",)
+    raw_id_fields = ("owner", "account")
+    filter_horizontal = ("interests",)
+    readonly_fields = ("last_touch_at", "email", "phone", "search_text")
+    inlines = [ContactEmailInline, ContactPhoneInline, PersonalFactInline, ImportantDateInline]
+    list_select_related = ("account", "owner")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ("name",)

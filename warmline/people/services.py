@@ -1,0 +1,322 @@
+"""Writes to the relationship memory. Every function is atomic and validates first, so a
+bad value never leaves a half-written contact behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from warmline.people.models import (
+    Account,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    DateKind,
+    FactKind,
+    ImportantDate,
+    PersonalFact,
+    Tag,
+)
+from warmline.people.phones import phone_normalize, phone_time_zone
+from warmline.people.search import search_text_build
+from warmline.users.models import User
+
+
+@dataclass
+class ContactData:
+    """Everything a form, the API or an import may set on a contact."""
+
+    first_name: str
+    last_name: str = ""
+    title: str = ""
+    account: Account | None = None
+    owner: User | None = None
+    emails: Sequence[tuple[str, str]] = ()  # (address, label); the first one is primary
+    phones: Sequence[tuple[str, str]] = ()  # (raw number, label); the first one is primary
+    time_zone: str = ""
+    stage: str = "prospect"
+    interests: Sequence[str] = ()
+    email_opt_in: bool = False
+    do_not_call: bool = False
+    reconnect_days: int | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def email_normalize(address: str) -> str:
+    value = (address or "").strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError as exc:
+        raise ValidationError(f"“{address}” is not a valid e-mail address.") from exc
+    return value
+
+
+def _clean_emails(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    errors: list[str] = []
+    for address, label in pairs:
+        if not (address or "").strip():
+            continue
+        try:
+            seen.setdefault(email_normalize(address), label or "work")
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError({"email": errors})
+    return list(seen.items())
+
+
+def _clean_phones(pairs: Iterable[tuple[str, str]], *, region: str | None) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    errors: list[str] = []
+    for raw, label in pairs:
+        if not (raw or "").strip():
+            continue
+        try:
+            seen.setdefault(phone_normalize(raw, region=region), label or "work")
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError({"phone": errors})
+    return list(seen.items())
+
+
+def _validate_time_zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name:
+        return ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            {"time_zone": f"“{name}” is not a time zone we know (e.g. Europe/Berlin)."}
+        ) from exc
+    return name
+
+
+def tags_get_or_create(names: Iterable[str]) -> list[Tag]:
+    cleaned = sorted({n.strip().lower()[:60] for n in names if n and n.strip()})
+    if not cleaned:
+        return []
+    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    missing = [Tag(name=n) for n in cleaned if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    return [existing[n] for n in cleaned]
+
+
+def contact_refresh_search_text(*, contact: Contact) -> None:
+    """Rebuild the search digest from the contact's current e-mails, phones and account."""
+    contact.search_text = search_text_build(
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        title=contact.title,
+        company=contact.account.name if contact.account_id and contact.account else "",
+        emails=contact.emails.values_list("address", flat=True),
+        phones=contact.phones.values_list("number", flat=True),
+    )
+    Contact.objects.filter(pk=contact.pk).update(search_text=contact.search_text)
+
+
+def _apply(
+    contact: Contact, data: ContactData
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    region = data.account.country if data.account and data.account.country else None
+    errors: dict[str, list[str]] = {}
+    emails: list[tuple[str, str]] = []
+    phones: list[tuple[str, str]] = []
+    try:
+        emails = _clean_emails(data.emails)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        phones = _clean_phones(data.phones, region=region)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        time_zone = _validate_time_zone(data.time_zone.strip())
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        time_zone = ""
+    if not data.first_name.strip():
+        errors.setdefault("first_name", []).append("Enter the contact's first name.")
+    if errors:
+        raise ValidationError(errors)
+
+    contact.first_name = data.first_name.strip()
+    contact.last_name = data.last_name.strip()
+    contact.title = data.title.strip()
+    contact.account = data.account
+    contact.owner = data.owner
+    contact.stage = data.stage
+    contact.do_not_call = data.do_not_call
+    contact.reconnect_days = data.reconnect_days
+    if data.email_opt_in and not contact.email_opt_in:
+        contact.email_opt_in_at = timezone.now()
+    contact.email_opt_in = data.email_opt_in
+    contact.email = emails[0][0] if emails else ""
+    contact.phone = phones[0][0] if phones else ""
+    contact.time_zone = time_zone or (phone_time_zone(contact.phone) if contact.phone else "")
+    contact.full_clean(exclude=["search_text", "owner", "account"])
+    return emails, phones
+
+
+def _replace_points(
+    contact: Contact, emails: list[tuple[str, str]], phones: list[tuple[str, str]]
+) -> None:
+    contact.emails.all().delete()
+    contact.phones.all().delete()
+    ContactEmail.objects.bulk_create(
+        ContactEmail(contact=contact, address=a, label=lbl, is_primary=i == 0)
+        for i, (a, lbl) in enumerate(emails)
+    )
+    ContactPhone.objects.bulk_create(
+        ContactPhone(contact=contact, number=n, label=lbl, is_primary=i == 0)
+        for i, (n, lbl) in enumerate(phones)
+    )
+
+
+@transaction.atomic
+def contact_create(*, data: ContactData) -> Contact:
+    contact = Contact()
+    emails, phones = _apply(contact, data)
+    contact.save()
+    _replace_points(contact, emails, phones)
+    contact.interests.set(tags_get_or_create(data.interests))
+    contact_refresh_search_text(contact=contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, data: ContactData) -> Contact:
+    emails, phones = _apply(contact, data)
+    contact.save()
+    _replace_points(contact, emails, phones)
+    contact.interests.set(tags_get_or_create(data.interests))
+    contact_refresh_search_text(contact=contact)
+    return contact
+
+
+@dataclass
+class DuplicateMatch:
+    contact_id: int
+    name: str
+    owner_name: str
+    matched_on: str  # "e-mail a@b.com" or "phone +1..."
+
+
+def contact_find_duplicates(
+    *,
+    emails: Iterable[str],
+    phones: Iterable[str],
+    region: str | None = None,
+    exclude_id: int | None = None,
+) -> list[DuplicateMatch]:
+    """Existing contacts sharing a normalised e-mail or phone. Invalid values are skipped:
+    the form reports them; this only warns."""
+    norm_emails = set()
+    for address in emails:
+        try:
+            norm_emails.add(email_normalize(address))
+        except ValidationError:
+            continue
+    norm_phones = set()
+    for raw in phones:
+        try:
+            norm_phones.add(phone_normalize(raw, region=region))
+        except ValidationError:
+            continue
+    if not norm_emails and not norm_phones:
+        return []
+    matches: dict[int, DuplicateMatch] = {}
+    email_rows = ContactEmail.objects.filter(address__in=norm_emails).select_related(
+        "contact__owner"
+    )
+    phone_rows = ContactPhone.objects.filter(number__in=norm_phones).select_related(
+        "contact__owner"
+    )
+    for label, rows, attr in (("e-mail", email_rows, "address"), ("phone", phone_rows, "number")):
+        for row in rows[:20]:
+            if row.contact_id == exclude_id or row.contact_id in matches:
+                continue
+            owner = row.contact.owner
+            matches[row.contact_id] = DuplicateMatch(
+                contact_id=row.contact_id,
+                name=row.contact.full_name,
+                owner_name=str(owner) if owner else "unassigned",
+                matched_on=f"{label} {getattr(row, attr)}",
+            )
+    return list(matches.values())
+
+
+# --- Accounts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_save(*, account: Account) -> Account:
+    """Validate and save an account; keep contacts' search text in step with its name."""
+    account.domain = account.domain.strip().lower().removeprefix("www.")
+    account.country = account.country.strip().upper()
+    if account.phone:
+        try:
+            account.phone = phone_normalize(account.phone, region=account.country or None)
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.messages}) from exc
+    name_changed = False
+    if account.pk:
+        old_name = Account.objects.filter(pk=account.pk).values_list("name", flat=True).first()
+        name_changed = old_name != account.name
+    account.full_clean()
+    account.save()
+    if name_changed:
+        for contact in account.contacts.select_related("account"):
+            contact_refresh_search_text(contact=contact)
+    return account
+
+
+# --- Personal facts and dates ---------------------------------------------------------
+
+
+@transaction.atomic
+def fact_add(*, contact: Contact, kind: str, text: str, actor: User | None) -> PersonalFact:
+    fact = PersonalFact(
+        contact=contact, kind=kind or FactKind.OTHER, text=text.strip(), created_by=actor
+    )
+    fact.full_clean()
+    fact.save()
+    return fact
+
+
+@transaction.atomic
+def fact_remove(*, fact: PersonalFact) -> None:
+    fact.delete()
+
+
+@transaction.atomic
+def important_date_add(
+    *, contact: Contact, kind: str, date: dt.date, label: str = "", recurs_yearly: bool = True
+) -> ImportantDate:
+    item = ImportantDate(
+        contact=contact,
+        kind=kind or DateKind.OTHER,
+        date=date,
+        label=label.strip(),
+        recurs_yearly=recurs_yearly,
+    )
+    item.month_day = date.month * 100 + date.day
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def important_date_remove(*, item: ImportantDate) -> None:
+    item.delete()

@@ -1,0 +1,100 @@
+"""Staff views for portal questions: the question page and the Today panel's actions.
+htmx requests get the refreshed panel back; plain form posts are redirected."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from warmline.people.selectors import contact_get
+from warmline.portal import selectors, services
+from warmline.portal.forms import AnswerForm
+from warmline.portal.today import questions_context
+from warmline.users.models import User
+
+
+def _after_action(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "portal/today/questions_panel.html", questions_context(user=user))
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("question-detail", pk)
+
+
+@login_required
+@require_GET
+def question_panel(request: HttpRequest) -> HttpResponse:
+    """The Today "Questions" panel alone; refetched when a "question" live event arrives."""
+    user: User = request.user  # type: ignore[assignment]
+    return render(request, "portal/today/questions_panel.html", questions_context(user=user))
+
+
+@login_required
+@require_GET
+def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    question = selectors.question_get(user=user, question_id=pk)
+    return render(
+        request,
+        "portal/staff/question_detail.html",
+        {"question": question, "answer_form": AnswerForm(), "now": timezone.now(), "nav": "today"},
+    )
+
+
+@login_required
+@require_POST
+def question_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    question = selectors.question_get(user=user, question_id=pk)
+    services.question_acknowledge(question=question, user=user)
+    return _after_action(request, pk)
+
+
+@login_required
+@require_POST
+def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    question = selectors.question_get(user=user, question_id=pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.question_answer(question=question, user=user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error("note", exc.messages)
+        else:
+            return _after_action(request, pk)
+    return render(
+        request,
+        "portal/staff/question_detail.html",
+        {"question": question, "answer_form": form, "now": timezone.now(), "nav": "today"},
+        status=400,
+    )
+
+
+@login_required
+@require_GET
+def contact_questions(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """The contact page's "Questions" panel (see people/panels.py): what this contact asked
+    on the portal lately. Empty when they never asked, so the panel takes no room."""
+    user: User = request.user  # type: ignore[assignment]
+    contact = contact_get(user=user, contact_id=contact_id)
+    questions = selectors.question_list_for_contact(contact=contact)
+    if not questions and request.htmx:  # type: ignore[attr-defined]
+        return HttpResponse("")
+    now = timezone.now()
+    for question in questions:
+        question.overdue = question.is_overdue(now)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "portal/staff/contact_questions.html",
+        {"contact": contact, "questions": questions, "now": now},
+    )

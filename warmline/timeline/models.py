@@ -1,0 +1,137 @@
+"""Interaction: one append-only timeline entry.
+
+Entries are never edited in place: a correction is a new entry that points at the one it
+corrects (`corrects`). `save()` refuses updates and `delete()` refuses deletes so that a
+mistake in code cannot rewrite history; the admin is read-only for the same reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    CALL = "call", "Call"
+    VOICEMAIL = "voicemail", "Voicemail"
+    EMAIL = "email", "E-mail"
+    MEETING = "meeting", "Meeting"
+    NOTE = "note", "Note"
+    QUESTION = "question", "Question"
+    CASE_OPENED = "case_opened", "Case opened"
+    CASE_UPDATED = "case_updated", "Case updated"
+    CASE_RESOLVED = "case_resolved", "Case resolved"
+    NEWSLETTER_SENT = "newsletter_sent", "Newsletter sent"
+    NEWSLETTER_OPENED = "newsletter_opened", "Newsletter opened"
+    NEWSLETTER_CLICKED = "newsletter_clicked", "Newsletter link clicked"
+    PAGE_VIEWED = "page_viewed", "Page viewed"
+    CHECKIN_NOTE = "checkin_note", "Check-in note"
+    CORRECTION = "correction", "Correction"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+    INTERNAL = "internal", "Internal"
+
+
+class Outcome(models.TextChoices):
+    NONE = "", "—"
+    CONNECTED = "connected", "Connected"
+    VOICEMAIL = "voicemail", "Left voicemail"
+    NO_ANSWER = "no_answer", "No answer"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+    BUSY = "busy", "Busy"
+    DO_NOT_CALL = "do_not_call", "Asked not to be called"
+
+
+class Source(models.TextChoices):
+    WEB = "web", "Warmline web"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+    SYSTEM = "system", "Warmline"
+    PORTAL = "portal", "Customer portal"
+    SERVICE_DESK = "service_desk", "Service desk"
+    EMAIL = "email", "E-mail"
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a timeline entry."""
+
+
+class Interaction(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contact = models.ForeignKey(
+        "people.Contact", on_delete=models.CASCADE, related_name="interactions"
+    )
+    account = models.ForeignKey(
+        "people.Account",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.OUTBOUND
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
+    external_id = models.CharField(max_length=200, blank=True)
+    is_personal = models.BooleanField(
+        default=False,
+        help_text="A human touch (connected call, meeting, personal note); counts for reconnects.",
+    )
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["contact", "-occurred_at", "-id"], name="interaction_contact_time"
+            ),
+            models.Index(fields=["author", "occurred_at"], name="interaction_author_time"),
+            models.Index(fields=["account", "-occurred_at"], name="interaction_account_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="interaction_unique_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with {self.contact_id} at {self.occurred_at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("Timeline entries are append-only; add a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Timeline entries are append-only and cannot be deleted.")
+
+    @property
+    def summary(self) -> str:
+        label = self.get_kind_display()
+        if self.outcome:
+            label = f"{label} — {self.get_outcome_display()}"
+        return label

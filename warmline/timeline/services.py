@@ -1,0 +1,159 @@
+"""Writes to the timeline: one small keyword-only function per kind of touch (in the style
+of saleor's order events). Feature apps call these from their own services.
+
+Every write also keeps `Contact.last_touch_at` current when the touch is personal, so the
+*Today* page and the reconnect queue never recompute it from history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from warmline.people.models import Contact
+from warmline.timeline.models import Direction, Interaction, Kind, Outcome, Source
+from warmline.users.models import User
+
+PERSONAL_KINDS = {Kind.MEETING, Kind.CHECKIN_NOTE}
+
+
+def interaction_is_personal(*, kind: str, outcome: str, author_id: int | None) -> bool:
+    """A human touch: a connected call, a meeting, a personal note or e-mail from a person.
+
+    Newsletters, page views and voicemails are not conversations and do not count.
+    """
+    if kind in PERSONAL_KINDS:
+        return True
+    if kind == Kind.CALL and outcome == Outcome.CONNECTED:
+        return True
+    return kind == Kind.EMAIL and author_id is not None
+
+
+@transaction.atomic
+def interaction_create(
+    *,
+    contact: Contact,
+    kind: str,
+    author: User | None = None,
+    body: str = "",
+    subject: str = "",
+    direction: str = Direction.OUTBOUND,
+    outcome: str = "",
+    occurred_at: dt.datetime | None = None,
+    source: str = Source.WEB,
+    external_id: str = "",
+    data: dict[str, Any] | None = None,
+    corrects: Interaction | None = None,
+) -> Interaction:
+    """Append one entry. With an external id, a repeat of the same (source, id) returns the
+    entry already stored instead of a second one, so webhooks and imports are idempotent."""
+    if external_id:
+        existing = Interaction.objects.filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    when = occurred_at or timezone.now()
+    if when > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": "A touch cannot be logged in the future."})
+    entry = Interaction(
+        contact=contact,
+        account_id=contact.account_id,
+        kind=kind,
+        author=author,
+        body=body.strip(),
+        subject=subject.strip()[:200],
+        direction=direction,
+        outcome=outcome,
+        occurred_at=when,
+        source=source,
+        external_id=external_id,
+        data=data or {},
+        corrects=corrects,
+        is_personal=interaction_is_personal(
+            kind=kind, outcome=outcome, author_id=author.pk if author else None
+        ),
+    )
+    entry.full_clean(exclude=["contact", "account", "author", "corrects"])
+    entry.save()
+    if entry.is_personal:
+        # Only ever move the marker forward: back-dated entries must not hide a newer touch.
+        Contact.objects.filter(pk=contact.pk).filter(
+            Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=when)
+        ).update(last_touch_at=when)
+    return entry
+
+
+def note_add(
+    *, contact: Contact, author: User, body: str, occurred_at: dt.datetime | None = None
+) -> Interaction:
+    if not body.strip():
+        raise ValidationError({"body": "Write something in the note."})
+    return interaction_create(
+        contact=contact,
+        kind=Kind.NOTE,
+        author=author,
+        body=body,
+        direction=Direction.INTERNAL,
+        occurred_at=occurred_at,
+    )
+
+
+def call_log(
+    *,
+    contact: Contact,
+    author: User,
+    outcome: str,
+    body: str = "",
+    direction: str = Direction.OUTBOUND,
+    occurred_at: dt.datetime | None = None,
+) -> Interaction:
+    if outcome not in Outcome.values or not outcome:
+        raise ValidationError({"outcome": "Pick how the call went."})
+    kind = Kind.VOICEMAIL if outcome == Outcome.VOICEMAIL else Kind.CALL
+    return interaction_create(
+        contact=contact,
+        kind=kind,
+        author=author,
+        body=body,
+        outcome=outcome,
+        direction=direction,
+        occurred_at=occurred_at,
+    )
+
+
+def meeting_log(
+    *,
+    contact: Contact,
+    author: User,
+    subject: str,
+    body: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Interaction:
+    if not subject.strip():
+        raise ValidationError({"subject": "Give the meeting a short title."})
+    return interaction_create(
+        contact=contact,
+        kind=Kind.MEETING,
+        author=author,
+        subject=subject,
+        body=body,
+        occurred_at=occurred_at,
+    )
+
+
+def interaction_correct(*, original: Interaction, author: User, body: str) -> Interaction:
+    """Record a correction to an earlier entry; the original stays as it was."""
+    if not body.strip():
+        raise ValidationError({"body": "Say what was wrong and what is right."})
+    return interaction_create(
+        contact=original.contact,
+        kind=Kind.CORRECTION,
+        author=author,
+        body=body,
+        direction=Direction.INTERNAL,
+        corrects=original,
+    )

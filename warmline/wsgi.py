@@ -1,0 +1,9 @@
+"""WSGI entry point, for tools that want one; production serves ASGI through uvicorn."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "warmline.settings")
+
+application = get_wsgi_application()
