@@ -188,11 +188,15 @@ def call_queue_build(
     ready: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
     held: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
     recent: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
+    hours_by_zone: dict[str, HoursStatus] = {}  # a book has a few zones, not one per contact
     for entry in ranked:
         fact = facts.get(entry.contact_id)
         if fact is None:  # not in this user's book (any more)
             continue
-        hours = calling_hours_status(time_zone=fact.time_zone, now=now)
+        hours = hours_by_zone.get(fact.time_zone)
+        if hours is None:
+            hours = calling_hours_status(time_zone=fact.time_zone, now=now)
+            hours_by_zone[fact.time_zone] = hours
         attempt = latest.get(fact.pk)
         newest = entry.newest_at
         if attempt is not None and (newest is None or newest <= attempt.occurred_at):

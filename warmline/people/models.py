@@ -114,7 +114,14 @@ class Contact(models.Model):
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [
+            # The call queue's reconnect slices; PostgreSQL also gets an (owner,
+            # last_touch_at NULLS FIRST) index from migration 0004.
             models.Index(fields=["owner", "last_touch_at"], name="contact_owner_touch"),
+            models.Index(
+                fields=["owner", "reconnect_days"],
+                condition=models.Q(reconnect_days__isnull=False),
+                name="contact_owner_cadence",
+            ),
             models.Index(fields=["owner", "last_name", "first_name"], name="contact_owner_name"),
             models.Index(fields=["last_name", "first_name"], name="contact_name"),
             models.Index(fields=["stage"], name="contact_stage"),
