@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import OperationalError, connections
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -299,6 +299,13 @@ class Command(BaseCommand):
                     f"DATABASE_URL points at “{name}”. Use a database whose name contains "
                     f"“bench”, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmline_bench"
                 )
+            try:
+                db.ensure_connection()
+            except OperationalError as exc:
+                raise CommandError(
+                    f"Cannot open the benchmark database “{name}” ({exc}). Create it first, "
+                    f"e.g. `createdb {name}`."
+                ) from exc
             return None
         path = Path(sqlite_path or Path(settings.DATA_DIR) / "bench.sqlite3").resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
