@@ -17,6 +17,7 @@ from warmline.calls.reasons import (
     reason_provider_register,
     span_text,
 )
+from warmline.core.db import in_subquery
 from warmline.people.models import Contact
 from warmline.service.models import Case, Status
 
@@ -40,7 +41,7 @@ def case_call_reasons(ctx: ReasonContext) -> Iterator[Reason]:
     window = near_breach_window()
     rows = (
         Case.objects.filter(
-            contact_id__in=Contact.objects.filter(owner=ctx.user).values("id"),
+            in_subquery("contact_id", Contact.objects.filter(owner=ctx.user).values("id")),
             status=Status.OPEN,
             breach_at__isnull=False,
             breach_at__lte=ctx.now + window,

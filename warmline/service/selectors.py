@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
+from warmline.core.db import in_subquery
 from warmline.people.models import Contact
 from warmline.service.models import UNRESOLVED, Case, CaseNote, SlaStepFired
 from warmline.timeline.models import Interaction
@@ -27,9 +28,8 @@ def _contacts_of(*owner_ids: int) -> QuerySet[Contact, dict[str, int]]:
 
 
 def case_scope(*, user: User) -> QuerySet[Case]:
-    """Cases of the contacts `user` may see. Written as `contact_id IN (subquery)` so both
-    engines drive the query from the (small) book through the contact index, whatever
-    their statistics say."""
+    """Cases of the contacts `user` may see, driven from the (small) book through the
+    case's contact index on both engines (`in_subquery`)."""
     ids = user_owner_ids_visible(user=user)
     qs = Case.objects.all()
     if ids is None:
@@ -37,7 +37,7 @@ def case_scope(*, user: User) -> QuerySet[Case]:
     contacts = Q(owner_id__in=ids)
     if user_can_see_unassigned(user=user):
         contacts |= Q(owner__isnull=True)
-    return qs.filter(contact_id__in=Contact.objects.filter(contacts).values("id"))
+    return qs.filter(in_subquery("contact_id", Contact.objects.filter(contacts).values("id")))
 
 
 def case_get(*, user: User, case_id: int) -> Case:
@@ -75,7 +75,7 @@ def case_list(*, user: User, filters: CaseFilters) -> QuerySet[Case]:
     if filters.priority:
         qs = qs.filter(priority=filters.priority)
     if filters.mine:
-        qs = qs.filter(Q(contact_id__in=_contacts_of(user.pk)) | Q(assigned_agent=user))
+        qs = qs.filter(in_subquery("contact_id", _contacts_of(user.pk)) | Q(assigned_agent=user))
     text = filters.q.strip()
     if text:
         match = (
@@ -95,7 +95,9 @@ def case_list(*, user: User, filters: CaseFilters) -> QuerySet[Case]:
 def case_list_today(*, user: User, limit: int = 15) -> tuple[list[Case], int]:
     """The user's own customers' unresolved cases for *Today*, oldest breach first, and how
     many there are in all. Two queries whatever the size of the book."""
-    qs = Case.objects.filter(contact_id__in=_contacts_of(user.pk), status__in=UNRESOLVED)
+    qs = Case.objects.filter(
+        in_subquery("contact_id", _contacts_of(user.pk)), status__in=UNRESOLVED
+    )
     total = qs.count()
     if not total:
         return [], 0
