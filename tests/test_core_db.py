@@ -1,0 +1,35 @@
+"""`in_subquery`: the same rows as `field__in=subquery` on both engines, written as
+`= ANY(ARRAY(subquery))` on PostgreSQL so the planner drives the query from the subquery."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from tests.factories import ContactFactory
+from warmline.core.db import in_subquery
+from warmline.people.models import Contact
+from warmline.timeline.models import Interaction, Kind
+from warmline.timeline.services import interaction_create
+
+
+def test_same_rows_as_in_and_combinable_with_q(company):  # type: ignore[no-untyped-def]
+    mine = [ContactFactory(owner=company.rep) for _ in range(3)]
+    theirs = ContactFactory(owner=company.rep2)
+    for contact in [*mine, theirs]:
+        interaction_create(contact=contact, kind=Kind.NOTE, body="hello", author=company.rep)
+    book = Contact.objects.filter(owner=company.rep).values("id")
+
+    found = Interaction.objects.filter(in_subquery("contact_id", book))
+    assert set(found.values_list("contact_id", flat=True)) == {c.pk for c in mine}
+    assert set(found) == set(Interaction.objects.filter(contact_id__in=book))
+
+    either = Interaction.objects.filter(
+        in_subquery("contact_id", book) | ~in_subquery("contact_id", book)
+    )
+    assert either.count() == 4
+
+    sql = str(found.query)
+    if connection.vendor == "postgresql":
+        assert "= ANY(ARRAY(SELECT" in sql
+    else:
+        assert " IN (SELECT" in sql
