@@ -596,3 +596,15 @@ def test_the_demo_reps_call_queue_has_every_kind_of_reason(small_demo):
         for item in queue.ready + queue.held + queue.recent:
             keys.update(r.key for r in item.reasons)
     assert {"question", "case", "callback", "reconnect"} <= keys
+
+
+def test_demo_links_follow_its_port_unless_site_url_is_set(settings, monkeypatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    demo_command.site_url_follow("http://127.0.0.1:8001")
+    assert settings.SITE_URL == "http://127.0.0.1:8001"
+
+    monkeypatch.setenv("SITE_URL", "https://warmline.example.com")
+    settings.SITE_URL = "https://warmline.example.com"
+    demo_command.site_url_follow("http://127.0.0.1:8002")
+    assert settings.SITE_URL == "https://warmline.example.com"

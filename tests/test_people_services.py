@@ -149,3 +149,16 @@ def test_upcoming_dates_wrap_the_year_and_skip_past_one_offs(company):
         (dt.date(2027, 1, 2), 47),
     ]
     assert ImportantDate.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_unknown_account_country_is_a_clear_error(company):
+    from warmline.people.models import Account
+    from warmline.people.services import account_save
+
+    with pytest.raises(ValidationError) as exc:
+        account_save(account=Account(name="Nowhere Ltd", owner=company.rep, country="xx"))
+    assert "not a country code we know" in exc.value.message_dict["country"][0]
+    assert not Account.objects.filter(name="Nowhere Ltd").exists()
+    saved = account_save(account=Account(name="Somewhere Ltd", owner=company.rep, country="gb"))
+    assert saved.country == "GB"

@@ -606,3 +606,11 @@ def test_account_page_query_count_does_not_grow(
         rep_client.get(url)
     # session, user, account, its contacts (one page), its recent touches
     assert len(few) == len(many) == 5
+
+
+def test_a_nul_in_the_query_string_is_a_400_not_a_server_error(rep_client, dana):
+    # PostgreSQL refuses NUL in text; a search for one must not reach the database.
+    for params in ({"q": "kow\x00al"}, {"tag": "pu\x00mps"}):
+        response = rep_client.get(reverse("contact-list"), params, **HTMX)
+        assert response.status_code == 400, params
+    assert rep_client.get(reverse("contact-list"), {"q": "kowal"}).status_code == 200

@@ -238,3 +238,15 @@ def test_list_filters_by_status(client: Client, book: Book, agent_token: str) ->
     assert [c["external_id"] for c in resolved["items"]] == ["ZD-2"]
     bad = client.get(f"{CASES}?status=bogus", **bearer(agent_token))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+
+
+@pytest.mark.parametrize("url", [CASES, WEBHOOK])
+def test_nul_characters_are_a_field_error_not_a_server_error(
+    client: Client, book: Book, agent_token: str, url: str
+) -> None:
+    # PostgreSQL cannot store U+0000 in text: it must be refused as invalid input (422),
+    # on every engine, before anything is written.
+    response = post(client, url, agent_token, ticket(subject="Pump\u0000leaking"))
+    assert response.status_code == 422, response.content
+    assert [e["field"] for e in response.json()["errors"]] == ["subject"]
+    assert not Case.objects.exists()

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.decorators import sync_and_async_middleware
 
@@ -50,5 +50,34 @@ def user_timezone_middleware(get_response: Callable[..., Any]) -> Callable[..., 
             return get_response(request)  # type: ignore[no-any-return]
         with timezone.override(zone):
             return get_response(request)  # type: ignore[no-any-return]
+
+    return middleware
+
+
+def _query_has_nul(request: HttpRequest) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in request.GET.items())
+
+
+@sync_and_async_middleware
+def nul_query_middleware(get_response: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 400 to a query string with a NUL character (%00) before any view reads it:
+    PostgreSQL refuses NUL in text, so a search for one would otherwise be a server error.
+    (Form fields refuse NUL themselves; JSON bodies are checked by the API schemas.)"""
+    message = "The address contains a NUL character (%00)."
+    if iscoroutinefunction(get_response):
+
+        async def async_middleware(request: HttpRequest) -> HttpResponse:
+            if _query_has_nul(request):
+                return HttpResponseBadRequest(message)
+            response: Awaitable[HttpResponse] = get_response(request)
+            return await response
+
+        markcoroutinefunction(async_middleware)
+        return async_middleware
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if _query_has_nul(request):
+            return HttpResponseBadRequest(message)
+        return get_response(request)  # type: ignore[no-any-return]
 
     return middleware

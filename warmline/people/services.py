@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -265,6 +266,12 @@ def account_save(*, account: Account) -> Account:
     """Validate and save an account; keep contacts' search text in step with its name."""
     account.domain = account.domain.strip().lower().removeprefix("www.")
     account.country = account.country.strip().upper()
+    if account.country and account.country not in phonenumbers.SUPPORTED_REGIONS:
+        # Local phone numbers are read for this country: an unknown code would make every
+        # one of them fail later with a confusing phone error.
+        raise ValidationError(
+            {"country": f"“{account.country}” is not a country code we know (e.g. US, DE, GB)."}
+        )
     if account.phone:
         try:
             account.phone = phone_normalize(account.phone, region=account.country or None)

@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import AuthorizationError
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime, ConfigDict, field_validator
 
 from warmline.api.auth import scope_require
 from warmline.service.models import Case
@@ -65,6 +65,14 @@ class _CaseFields(Schema):
         None, description="The desk's last-modified time; older updates are ignored."
     )
     assigned_agent_email: str = Field("", max_length=254)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL cannot store U+0000 in text; refuse it as a field error, not a 500.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Text may not contain NUL (U+0000) characters.")
+        return value
 
 
 class CaseIn(_CaseFields):

@@ -8,12 +8,14 @@ log in. Ctrl+C or SIGTERM stops the web server and the worker cleanly.
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from argparse import ArgumentParser
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console, Group
@@ -87,6 +89,13 @@ def logins_panel(*, url: str | None) -> Panel:
     return Panel(Group(*lines), title="Warmline demo", border_style="green", expand=False)
 
 
+def site_url_follow(url: str) -> None:
+    """Links in e-mails (sign-in links, alerts, password resets) point at the demo's own
+    address when SITE_URL is not set, so `warmline demo --port 8001` sends working links."""
+    if "SITE_URL" not in os.environ:
+        settings.SITE_URL = url
+
+
 def port_is_free(host: str, port: int) -> bool:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
@@ -140,6 +149,7 @@ class Command(BaseCommand):
         if not options["serve"]:
             console.print(logins_panel(url=None))
             return
+        site_url_follow(url)
         self.serve(console, host=host, port=port, url=url)
 
     def load(self, console: Console) -> None:
