@@ -269,6 +269,9 @@ WARMLINE_CALL_HOURS_END = env_int("WARMLINE_CALL_HOURS_END", 18)
 # a newer reason (a callback, a question) comes up.
 WARMLINE_CALL_RETRY_HOURS = env_int("WARMLINE_CALL_RETRY_HOURS", 20)
 WARMLINE_CALL_UNDO_SECONDS = env_int("WARMLINE_CALL_UNDO_SECONDS", 10)
+# Call mode reads each rep's ranked queue from a snapshot (warmline/calls/queue.py) rebuilt
+# on every change to a reason and at the latest after this many seconds.
+WARMLINE_CALL_QUEUE_MAX_AGE_SECONDS = env_int("WARMLINE_CALL_QUEUE_MAX_AGE_SECONDS", 90)
 # Ranking: a reason scores weight x urgency (urgency 0..2, set by its provider); a contact
 # scores its best reason plus a tenth of the others. See warmline/calls/ranking.py.
 WARMLINE_CALL_WEIGHTS = {

@@ -10,11 +10,17 @@ class CallsConfig(AppConfig):
 
     def ready(self) -> None:
         from warmline.alerts.outbox_hooks import OutboxHooks, outbox_hooks_register
-        from warmline.calls import demo, providers, services, today
+        from warmline.calls import demo, providers, queue, services, today, watch
         from warmline.calls.models import NOTE_OUTBOX_PREFIX
         from warmline.core.bench_registry import bench_section_register
+        from warmline.core.periodic import periodic_register
 
         providers.register_builtin()
+        watch.connect()  # foundation writes that change reasons mark queue snapshots stale
+        # Keep the queues of reps in call mode fresh in the worker, not in their requests.
+        periodic_register(
+            name="calls.queue_refresh", every_seconds=15, func=queue.queue_snapshots_refresh
+        )
         today.register()
         demo.register()  # the demo company's callbacks and voicemail scripts (demo.py)
         # Notes go out through the alerts outbox; these put them on the timeline once sent.

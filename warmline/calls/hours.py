@@ -6,13 +6,17 @@ Pure functions (no database), so the rules can be tested over every time zone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 
 
+@functools.lru_cache(maxsize=2048)
 def zone_get(name: str) -> ZoneInfo | None:
+    """The zone of that name, or None for an empty or unknown name (memoised: a call queue
+    asks for the same dozen zones on every card)."""
     if not name:
         return None
     try:

@@ -10,6 +10,8 @@ The timeline holds every call, voicemail and note (append-only). This app adds:
   (with merge fields); when a rep has none, the built-in defaults in `merge.py` apply.
 - `OutgoingNote`: a check-in or congratulation e-mail on its way out through the alerts
   app's e-mail outbox (sent exactly once); once sent it is recorded on the timeline.
+- `QueueSnapshot`: each rep's ranked reasons as the providers last computed them, so a
+  card in call mode costs a few queries instead of every provider's (see `queue.py`).
 """
 
 from __future__ import annotations
@@ -235,3 +237,36 @@ class OutgoingNote(models.Model):
 
 
 NOTE_OUTBOX_PREFIX = "calls-note:"
+
+
+class QueueSnapshot(models.Model):
+    """A rep's call queue as ranked by the reason providers at `built_at`.
+
+    Only the ranking is stored: who is callable right now (do not call, calling hours, a
+    wrong number, tried within the retry window) is decided from live rows on every read.
+    Writes that change a reason bump `version`; the snapshot is stale when `version` moved
+    past `built_version`, at `valid_until` (a callback falling due) or when it gets old."""
+
+    rep = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="call_queue_snapshot",
+    )
+    version = models.PositiveBigIntegerField(default=0)
+    built_version = models.PositiveBigIntegerField(default=0)
+    built_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    # Some provider stopped at its limit: there is more to call than the snapshot holds.
+    truncated = models.BooleanField(default=False)
+    # The rep last read it (kept to the minute): the periodic refresh keeps active reps'
+    # snapshots fresh so their cards never wait for a rebuild.
+    read_at = models.DateTimeField(null=True, blank=True)
+    build_ms = models.FloatField(default=0.0)
+    ranked = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["read_at"], name="queuesnapshot_read")]
+
+    def __str__(self) -> str:
+        return f"call queue of user {self.rep_id} built {self.built_at}"

@@ -64,6 +64,19 @@ def callback_reasons(ctx: ReasonContext) -> Iterator[Reason]:
         )
 
 
+def callback_next_change(ctx: ReasonContext) -> dt.datetime | None:
+    """The next open callback to come due (shown CALLBACK_LEAD early)."""
+    due = (
+        Callback.objects.filter(
+            rep=ctx.user, status=CallbackStatus.OPEN, due_at__gt=ctx.now + CALLBACK_LEAD
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return due - CALLBACK_LEAD if due is not None else None
+
+
 def not_tried_since(qs: QuerySet[Contact], since: dt.datetime | None) -> QuerySet[Contact]:
     """Leave out contacts with a call attempt (call or voicemail, not undone) since `since`:
     one anti-join probe per candidate on the timeline's (contact, occurred_at) index."""
@@ -178,6 +191,13 @@ def _dates_upcoming(ctx: ReasonContext) -> list[tuple[ImportantDate, dt.date]]:
     return upcoming[: ctx.limit]
 
 
+def date_next_change(ctx: ReasonContext) -> dt.datetime | None:
+    """Dates move through the window day by day: at the rep's next local midnight."""
+    zone = _zone(ctx)
+    tomorrow = ctx.now.astimezone(zone).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(0), tzinfo=zone)
+
+
 def date_reasons(ctx: ReasonContext) -> Iterator[Reason]:
     """Birthdays, anniversaries and other dates today or in the next two days
     (ImportantDate.month_day is indexed). A date already congratulated by note is done."""
@@ -243,7 +263,11 @@ def lead_reasons(ctx: ReasonContext) -> Iterator[Reason]:
 def register_builtin() -> None:
     reason_provider_register(
         ReasonProvider(
-            key="callback", label="Callbacks due", collect=callback_reasons, default_weight=80
+            key="callback",
+            label="Callbacks due",
+            collect=callback_reasons,
+            default_weight=80,
+            next_change=callback_next_change,
         )
     )
     reason_provider_register(
@@ -255,7 +279,13 @@ def register_builtin() -> None:
         )
     )
     reason_provider_register(
-        ReasonProvider(key="date", label="Important dates", collect=date_reasons, default_weight=50)
+        ReasonProvider(
+            key="date",
+            label="Important dates",
+            collect=date_reasons,
+            default_weight=50,
+            next_change=date_next_change,
+        )
     )
     reason_provider_register(
         ReasonProvider(key="lead", label="New leads", collect=lead_reasons, default_weight=60)

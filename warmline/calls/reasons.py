@@ -23,6 +23,17 @@ Adding a source, e.g. in the (future) portal app::
 
 The weight of a provider's reasons comes from settings.WARMLINE_CALL_WEIGHTS[key] (so it
 is configurable per installation), falling back to `default_weight`. See `ranking.py`.
+
+Call mode does not ask the providers on every card: it reads the rep's queue from a
+snapshot (`queue.py`) that is rebuilt in the background, when it is older than
+WARMLINE_CALL_QUEUE_MAX_AGE_SECONDS, and as soon as a reason changes. So a provider's app
+says when it changed something a reason is made of, in the same transaction::
+
+    reasons_changed(contact_ids=[question.contact_id])   # the contact's owner's queue
+
+and a provider whose reasons start by themselves at a known time (a callback falling due,
+a case entering its SLA window) gives `next_change`: the earliest such time after
+`ctx.now`, so the snapshot is rebuilt then.
 """
 
 from __future__ import annotations
@@ -43,7 +54,9 @@ __all__ = [
     "reason_provider_list",
     "reason_provider_register",
     "reason_provider_unregister",
+    "reasons_changed",
     "reasons_collect",
+    "reasons_next_change",
     "span_text",
 ]
 
@@ -80,6 +93,8 @@ class ReasonProvider:
     label: str
     collect: Callable[[ReasonContext], Iterable[Reason]]
     default_weight: int = 50
+    # When, with no write at all, this provider's answer next changes (None: only on writes).
+    next_change: Callable[[ReasonContext], dt.datetime | None] | None = None
 
 
 _providers: dict[str, ReasonProvider] = {}
@@ -108,3 +123,29 @@ def reasons_collect(ctx: ReasonContext) -> list[Reason]:
         except Exception:
             logger.exception("call-queue reason provider %r failed", provider.key)
     return found
+
+
+def reasons_next_change(ctx: ReasonContext) -> dt.datetime | None:
+    """The earliest time after `ctx.now` at which some provider's reasons change by
+    themselves. A failing provider is logged and ignored (the snapshot's age bound stays)."""
+    found: list[dt.datetime] = []
+    for provider in reason_provider_list():
+        if provider.next_change is None:
+            continue
+        try:
+            at = provider.next_change(ctx)
+        except Exception:
+            logger.exception("call-queue reason provider %r: next_change failed", provider.key)
+            continue
+        if at is not None:
+            found.append(max(at, ctx.now))
+    return min(found) if found else None
+
+
+def reasons_changed(*, contact_ids: Iterable[int] = (), rep_ids: Iterable[int] = ()) -> None:
+    """Something a reason is made of changed for these contacts (their owners' queues) or
+    these reps: their call-queue snapshots are rebuilt before they are read again. Call it
+    inside the writing transaction, so the change and the notice commit together."""
+    from warmline.calls.queue import queue_snapshot_invalidate
+
+    queue_snapshot_invalidate(contact_ids=contact_ids, rep_ids=rep_ids)

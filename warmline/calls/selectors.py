@@ -117,21 +117,35 @@ def _attempts(
 ) -> tuple[dict[int, Attempt], dict[int, set[str]]]:
     """Latest call attempt per contact since `since`, and the numbers marked wrong.
 
-    One query on the (contact, -occurred_at) index. An outcome undone in call mode does
+    One query on the (contact, -occurred_at) index (a second one only if some number was
+    marked wrong). An outcome undone in call mode does
     not count (its CallLog has undone_at set)."""
+    ids = list(contact_ids)
     rows = (
-        Interaction.objects.filter(contact_id__in=list(contact_ids), kind__in=ATTEMPT_KINDS)
+        Interaction.objects.filter(contact_id__in=ids, kind__in=ATTEMPT_KINDS)
         .filter(Q(occurred_at__gte=since) | Q(outcome=Outcome.WRONG_NUMBER))
         .filter(call_log__undone_at__isnull=True)
         .order_by("-occurred_at", "-id")
-        .values_list("contact_id", "kind", "outcome", "occurred_at", "data")
+        .values_list("contact_id", "kind", "outcome", "occurred_at")
     )
     latest: dict[int, Attempt] = {}
-    wrong: dict[int, set[str]] = {}
-    for contact_id, kind, outcome, occurred_at, data in rows:
+    wrong_ids: set[int] = set()
+    for contact_id, kind, outcome, occurred_at in rows:
         if occurred_at >= since and contact_id not in latest:
             latest[contact_id] = Attempt(contact_id, kind, outcome, occurred_at)
         if outcome == Outcome.WRONG_NUMBER:
+            wrong_ids.add(contact_id)
+    # Which numbers were wrong: only for the few contacts with such a call (the JSON of
+    # every attempt is not worth decoding on each card).
+    wrong: dict[int, set[str]] = {}
+    if wrong_ids:
+        for contact_id, data in (
+            Interaction.objects.filter(
+                contact_id__in=wrong_ids, kind__in=ATTEMPT_KINDS, outcome=Outcome.WRONG_NUMBER
+            )
+            .filter(call_log__undone_at__isnull=True)
+            .values_list("contact_id", "data")
+        ):
             phone = (data or {}).get("phone", "")
             if phone:
                 wrong.setdefault(contact_id, set()).add(phone)
@@ -150,6 +164,42 @@ def _held_reason(contact: Contact | _Callable, hours: HoursStatus, wrong: set[st
     return ""
 
 
+def retry_since(now: dt.datetime) -> dt.datetime:
+    """Call attempts after this moment put a contact on hold (WARMLINE_CALL_RETRY_HOURS)."""
+    return now - dt.timedelta(hours=settings.WARMLINE_CALL_RETRY_HOURS)
+
+
+def reason_context(*, user: User, now: dt.datetime) -> ReasonContext:
+    return ReasonContext(
+        user=user,
+        now=now,
+        today=rep_today(user, now),
+        limit=PROVIDER_LIMIT,
+        tried_since=retry_since(now),
+    )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every provider's reasons for a rep, ranked: what a queue snapshot stores."""
+
+    ranked: list[RankedContact]
+    truncated: bool  # some provider stopped at its limit: the book holds more
+
+
+def call_queue_rank(*, user: User, now: dt.datetime) -> Ranking:
+    """Ask every reason provider (a few indexed queries each) and rank the contacts."""
+    ctx = reason_context(user=user, now=now)
+    reasons = reasons_collect(ctx)
+    per_key: dict[str, int] = {}
+    for reason in reasons:
+        per_key[reason.key] = per_key.get(reason.key, 0) + 1
+    return Ranking(
+        ranked=reasons_rank(reasons),
+        truncated=any(count >= ctx.limit for count in per_key.values()),
+    )
+
+
 def call_queue_build(
     *,
     user: User,
@@ -158,19 +208,38 @@ def call_queue_build(
     limit: int = 50,
     contact_id: int | None = None,
 ) -> CallQueue:
-    """Whom `user` should call now, best first; plus who is held back and why.
+    """Whom `user` should call now, best first, computed afresh from every provider. Call
+    mode reads the same thing from the rep's snapshot: `queue.call_queue_current`."""
+    now = now or timezone.now()
+    return call_queue_sort(
+        user=user,
+        now=now,
+        ranked=call_queue_rank(user=user, now=now).ranked,
+        exclude_ids=exclude_ids,
+        limit=limit,
+        contact_id=contact_id,
+    )
 
-    A contact tried (any outcome) within WARMLINE_CALL_RETRY_HOURS leaves the queue until
-    a reason newer than that attempt comes up (e.g. the callback the rep scheduled). The
+
+def call_queue_sort(
+    *,
+    user: User,
+    now: dt.datetime,
+    ranked: list[RankedContact],
+    exclude_ids: Iterable[int] = (),
+    limit: int = 50,
+    contact_id: int | None = None,
+) -> CallQueue:
+    """Sort ranked contacts into ready / held / recent from live rows; load the shown ones.
+
+    Held back: do not call, no phone, a number marked wrong, outside calling hours. A
+    contact tried (any outcome) within WARMLINE_CALL_RETRY_HOURS leaves the queue until a
+    reason newer than that attempt comes up (e.g. the callback the rep scheduled). The
     reconnect and lead providers leave such contacts out themselves, so a long power hour
     keeps finding people not yet tried; tried contacts with other reasons (a question, a
-    date) are listed as `recent`."""
-    now = now or timezone.now()
-    since = now - dt.timedelta(hours=settings.WARMLINE_CALL_RETRY_HOURS)
-    ctx = ReasonContext(
-        user=user, now=now, today=rep_today(user, now), limit=PROVIDER_LIMIT, tried_since=since
-    )
-    ranked = reasons_rank(reasons_collect(ctx))
+    date) are listed as `recent`. This part always reads the database as it is now, so a
+    snapshot's ranking can be a minute old without anyone being called against the rules."""
+    since = retry_since(now)
     excluded = set(exclude_ids)
     skipped = sum(1 for r in ranked if r.contact_id in excluded)
     ranked = [r for r in ranked if r.contact_id not in excluded]
@@ -244,8 +313,11 @@ def call_queue_build(
 
 
 def queue_item_for_contact(*, user: User, contact: Contact, now: dt.datetime) -> QueueItem:
-    """A card for a contact the rep picked by hand (from *Today* or the contact page)."""
-    queue = call_queue_build(user=user, now=now, limit=1, contact_id=contact.pk)
+    """A card for a contact the rep picked by hand (from *Today* or the contact page), with
+    the reasons the rep's queue has for them."""
+    from warmline.calls.queue import call_queue_current
+
+    queue = call_queue_current(user=user, now=now, limit=1, contact_id=contact.pk)
     for item in queue.ready + queue.held + queue.recent:
         if item.contact.pk == contact.pk:
             return item

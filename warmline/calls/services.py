@@ -28,6 +28,8 @@ from warmline.calls.models import (
     OutgoingNote,
     TemplateKind,
 )
+from warmline.calls.providers import CALLBACK_LEAD
+from warmline.calls.queue import queue_snapshot_due, queue_snapshot_invalidate
 from warmline.people.models import Contact, ImportantDate
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome, Source
 from warmline.timeline.services import interaction_create
@@ -134,6 +136,7 @@ def callback_schedule(
     )
     callback.full_clean(exclude=["rep", "contact", "created_by_log", "closed_by_log"])
     callback.save()
+    queue_snapshot_due(rep_id=rep.pk, at=due_at - CALLBACK_LEAD)
     return callback
 
 
@@ -143,6 +146,7 @@ def callback_cancel(*, callback: Callback, now: dt.datetime | None = None) -> Ca
         callback.status = CallbackStatus.CANCELLED
         callback.closed_at = now or timezone.now()
         callback.save(update_fields=["status", "closed_at"])
+        queue_snapshot_invalidate(rep_ids=[callback.rep_id])
     return callback
 
 
@@ -285,6 +289,8 @@ def call_outcome_undo(*, log: CallLog, rep: User, now: dt.datetime | None = None
         Contact.objects.filter(pk=log.contact_id, last_touch_at=original.occurred_at).update(
             last_touch_at=_last_personal_touch(log.contact_id)
         )
+    # The callbacks it settled are open again: the rep's queue must show them.
+    queue_snapshot_invalidate(rep_ids=[rep.pk])
     log.refresh_from_db()
     return log
 
@@ -298,6 +304,7 @@ def contact_cadence_set(*, contact: Contact, days: int | None) -> Contact:
     if days is not None and not 7 <= days <= 1095:
         raise ValidationError({"days": "Choose a cadence between 7 and 1095 days."})
     Contact.objects.filter(pk=contact.pk).update(reconnect_days=days)
+    queue_snapshot_invalidate(contact_ids=[contact.pk])
     contact.reconnect_days = days
     return contact
 
@@ -409,6 +416,8 @@ def note_send(
         reply_to=reply_to,
     )
     note.save()
+    if occasion is not None:
+        queue_snapshot_invalidate(rep_ids=[rep.pk])  # the date is congratulated: done
     return note
 
 

@@ -29,7 +29,8 @@ from warmline.calls.hours import zone_get, zone_label
 from warmline.calls.ics import callbacks_ics
 from warmline.calls.keys import BY_ACTION, keymap_json
 from warmline.calls.merge import MERGE_FIELDS
-from warmline.calls.models import TemplateKind
+from warmline.calls.models import CallLog, TemplateKind
+from warmline.calls.queue import call_queue_current
 from warmline.calls.ranking import weights_current
 from warmline.calls.reasons import reason_provider_list
 from warmline.people.models import Contact, ImportantDate
@@ -93,9 +94,11 @@ def _stage_context(
     contact_id: int | None = None,
     form: CallLogForm | None = None,
     notice: str = "",
+    logged: CallLog | None = None,
 ) -> dict[str, Any]:
     """Everything the call stage shows: the card (the picked contact or the best in the
-    queue), the undo toast and the rep's counts."""
+    queue), the undo toast and the rep's counts. `logged`: the outcome this request just
+    logged, which is the one to offer to undo."""
     user = _user(request)
     card = None
     queue = None
@@ -105,7 +108,7 @@ def _stage_context(
         card = selectors.call_card_build(user=user, item=item, now=now)
     else:
         # One card is shown: load one contact (the counts cover the rest).
-        queue = selectors.call_queue_build(
+        queue = call_queue_current(
             user=user, now=now, exclude_ids=_skipped_ids(request, now), limit=1
         )
         if queue.next is not None:
@@ -116,7 +119,10 @@ def _stage_context(
         form = CallLogForm(
             initial={"contact": card.contact.pk, "reason": card.item.reason_text[:200]}
         )
-    undo = selectors.call_log_undoable(user=user, now=now)
+    if logged is not None and logged.created_at == now:  # (not a resent form's older log)
+        undo: CallLog | None = logged
+    else:
+        undo = selectors.call_log_undoable(user=user, now=now)
     return {
         "card": card,
         "queue": queue,
@@ -193,7 +199,7 @@ def call_log(request: HttpRequest) -> HttpResponse:
                 callback_at = services.callback_preset_at(
                     preset=data["callback"], contact=contact, rep=user, now=now
                 )
-            services.call_outcome_log(
+            logged = services.call_outcome_log(
                 rep=user,
                 contact=contact,
                 outcome=data["outcome"],
@@ -206,7 +212,8 @@ def call_log(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            return _after_post(request, _stage_context(request, now=now), reverse("call-mode"))
+            context = _stage_context(request, now=now, logged=logged)
+            return _after_post(request, context, reverse("call-mode"))
     # Invalid: the same card again, with what the rep typed and the errors.
     context = _stage_context(request, now=now, contact_id=contact.pk, form=form)
     if request.htmx:  # type: ignore[attr-defined]
@@ -280,7 +287,7 @@ def call_skips_clear(request: HttpRequest) -> HttpResponse:
 def call_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = _user(request)
-    queue = selectors.call_queue_build(user=user, now=now, exclude_ids=_skipped_ids(request, now))
+    queue = call_queue_current(user=user, now=now, exclude_ids=_skipped_ids(request, now))
     weights = weights_current()
     providers = [
         {"key": p.key, "label": p.label, "weight": weights.get(p.key, p.default_weight)}

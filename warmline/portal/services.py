@@ -32,6 +32,7 @@ from warmline.alerts.services import (
     alert_raise,
     live_event_publish,
 )
+from warmline.calls.reasons import reasons_changed
 from warmline.people.models import Contact, ContactEmail, Stage
 from warmline.people.phones import phone_normalize
 from warmline.people.services import ContactData, contact_create, email_normalize
@@ -367,6 +368,8 @@ def question_ask(
     )
     question.full_clean(exclude=["contact", "rep"])
     question.save()
+    if rep is not None:
+        reasons_changed(rep_ids=[rep.pk])  # "asked a question": top of the rep's call queue
     interaction_create(
         contact=contact,
         kind=Kind.QUESTION,
@@ -530,6 +533,8 @@ def question_answer(*, question: Question, user: User, note: str = "") -> Questi
         )
     question.refresh_from_db()
     if changed:
+        if question.rep_id is not None:
+            reasons_changed(rep_ids=[question.rep_id])
         _status_entry(question=question, user=user, status=QuestionStatus.ANSWERED, note=note)
         alert_acknowledge_cause(cause=question.cause)
         _publish_change(question=question)

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.db.models import Min, Q
 from django.utils.text import Truncator
 
 from warmline.calls.reasons import (
@@ -84,6 +85,26 @@ def case_call_reasons(ctx: ReasonContext) -> Iterator[Reason]:
         )
 
 
+def case_next_change(ctx: ReasonContext) -> dt.datetime | None:
+    """When the next open case of the book enters the near-breach window, or one already
+    in it breaches (its reason's text and urgency change then)."""
+    window = near_breach_window()
+    found = Case.objects.filter(
+        in_subquery("contact_id", Contact.objects.filter(owner=ctx.user).values("id")),
+        status=Status.OPEN,
+        breach_at__gt=ctx.now,
+    ).aggregate(
+        entering=Min("breach_at", filter=Q(breach_at__gt=ctx.now + window)),
+        breaching=Min("breach_at", filter=Q(breach_at__lte=ctx.now + window)),
+    )
+    times = []
+    if found["entering"] is not None:
+        times.append(found["entering"] - window)
+    if found["breaching"] is not None:
+        times.append(found["breaching"])
+    return min(times) if times else None
+
+
 def register() -> None:
     reason_provider_register(
         ReasonProvider(
@@ -91,5 +112,6 @@ def register() -> None:
             label="Cases near or past their SLA",
             collect=case_call_reasons,
             default_weight=90,
+            next_change=case_next_change,
         )
     )

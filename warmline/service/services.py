@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from warmline.calls.reasons import reasons_changed
 from warmline.people.models import Account, Contact, ContactEmail
 from warmline.people.services import ContactData, contact_create, email_normalize
 from warmline.service import sla
@@ -418,6 +419,7 @@ def case_create(
     case.full_clean(exclude=["contact", "account", "assigned_agent", "created_by", "sla_policy"])
     case_sla_refresh(case=case, fired=())
     case.save()
+    reasons_changed(contact_ids=[case.contact_id])  # the owner's call queue
     _write_timeline(
         case=case,
         kind=Kind.CASE_OPENED,
@@ -517,6 +519,7 @@ def case_update(
     locked.sla_version += 1
     case_sla_refresh(case=locked)
     locked.save()
+    reasons_changed(contact_ids={locked.contact_id, case.contact_id})
     kind = _timeline_kind(old_status, locked.status)
     if kind == Kind.CASE_RESOLVED:
         title = f"Case {locked.get_status_display().lower()}: {locked.subject}"
@@ -729,6 +732,7 @@ def case_acknowledge(*, case: Case, user: User) -> Case:
     Case.objects.filter(pk=locked.pk).update(
         acknowledged_at=locked.acknowledged_at, acknowledged_by=user
     )
+    reasons_changed(contact_ids=[locked.contact_id])  # an acknowledged case ranks lower
     _write_timeline(
         case=locked,
         kind=Kind.CASE_UPDATED,
@@ -829,6 +833,7 @@ def sla_retime_open_cases(*, batch_size: int = 500) -> int:
         ):
             fired.setdefault(case_id, set()).add((clock, step))
         with transaction.atomic():
+            retimed: list[int] = []
             for case in (
                 Case.objects.select_for_update(of=("self",))
                 .filter(id__in=ids)
@@ -846,5 +851,7 @@ def sla_retime_open_cases(*, batch_size: int = 500) -> int:
                         next_step_due_at=case.next_step_due_at,
                         sla_version=case.sla_version + 1,
                     )
+                    retimed.append(case.contact_id)
+            reasons_changed(contact_ids=retimed)
         seen += len(ids)
         last_id = ids[-1]

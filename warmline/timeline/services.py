@@ -77,7 +77,13 @@ def interaction_create(
             kind=kind, outcome=outcome, author_id=author.pk if author else None
         ),
     )
-    entry.full_clean(exclude=["contact", "account", "author", "corrects"])
+    # The uuid is new, so without an external id the uniqueness queries (two per entry, on
+    # the hottest write of call mode) cannot find anything; the database's constraints hold.
+    entry.full_clean(
+        exclude=["contact", "account", "author", "corrects"],
+        validate_unique=bool(external_id),
+        validate_constraints=bool(external_id),
+    )
     entry.save()
     if entry.is_personal:
         # Only ever move the marker forward: back-dated entries must not hide a newer touch.

@@ -1,0 +1,258 @@
+"""The rep's call queue, kept ready: a snapshot of the ranked reasons per rep.
+
+Asking every reason provider costs a couple of dozen queries (about 50 ms for a book of
+5,000), too slow to repeat for every card of a power hour. So the ranking is stored per
+rep (`QueueSnapshot`) and a card reads it back in one query; only the cheap, safety-
+relevant part is computed live on every read (`selectors.call_queue_sort`: do not call,
+calling hours, wrong numbers, who was tried within the retry window, the contacts shown).
+
+A snapshot is rebuilt, before a card is served from it, when
+
+- a write changed something a reason is made of (`reasons.reasons_changed` bumps its
+  `version` in the writer's transaction: a question asked, a case updated, a meeting
+  logged, a contact or date edited, a callback cancelled, an outcome undone);
+- a provider said its reasons change by themselves at a time that has come
+  (`valid_until`: a callback falling due, a case entering its SLA window, midnight);
+- it is older than WARMLINE_CALL_QUEUE_MAX_AGE_SECONDS (reconnects come due gradually and
+  "2 h ago" texts age), or fewer than REFILL_AT contacts are left ready in a snapshot that
+  some provider cut short (a long power hour has called through it).
+
+Logging an outcome changes nothing here: the attempt itself is read live, which is what
+moves the contact out of the way. The periodic job `calls.queue_refresh` rebuilds the
+snapshots of reps who read theirs lately before they get old, so in a working day the
+rebuild happens in the worker, not in the rep's request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from warmline.calls.models import QueueSnapshot
+from warmline.calls.ranking import RankedContact, ScoredReason
+from warmline.calls.reasons import Reason, reasons_next_change
+from warmline.calls.selectors import (
+    CallQueue,
+    Ranking,
+    call_queue_rank,
+    call_queue_sort,
+    reason_context,
+)
+from warmline.people.models import Contact
+from warmline.users.models import User
+
+logger = logging.getLogger(__name__)
+
+# A snapshot cut short by a provider's limit is rebuilt once fewer are left ready.
+REFILL_AT = 10
+# Reps who read their queue within this window are kept fresh by the periodic job.
+ACTIVE_WINDOW = dt.timedelta(minutes=20)
+# read_at is stamped at most this often (a write per minute, not per card).
+READ_STAMP_EVERY = dt.timedelta(seconds=60)
+# A snapshot built a moment "after" a read's clock (another process) is still fine.
+CLOCK_SLACK = dt.timedelta(seconds=5)
+
+
+def max_age() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.WARMLINE_CALL_QUEUE_MAX_AGE_SECONDS)
+
+
+# --- Encoding ------------------------------------------------------------------------
+
+
+def ranking_encode(ranked: Iterable[RankedContact]) -> list[list[Any]]:
+    """[contact_id, score, [[key, text, urgency, at, ref, url, score], ...]] per contact."""
+    return [
+        [
+            entry.contact_id,
+            entry.score,
+            [
+                [
+                    s.reason.key,
+                    s.reason.text,
+                    s.reason.urgency,
+                    s.reason.at.isoformat() if s.reason.at else None,
+                    s.reason.ref,
+                    s.reason.url,
+                    s.score,
+                ]
+                for s in entry.reasons
+            ],
+        ]
+        for entry in ranked
+    ]
+
+
+def ranking_decode(rows: list[list[Any]]) -> list[RankedContact]:
+    parse = dt.datetime.fromisoformat
+    return [
+        RankedContact(
+            contact_id=contact_id,
+            score=score,
+            reasons=tuple(
+                ScoredReason(
+                    Reason(
+                        contact_id=contact_id,
+                        key=key,
+                        text=text,
+                        urgency=urgency,
+                        at=parse(at) if at else None,
+                        ref=ref,
+                        url=url,
+                    ),
+                    reason_score,
+                )
+                for key, text, urgency, at, ref, url, reason_score in reasons
+            ),
+        )
+        for contact_id, score, reasons in rows
+    ]
+
+
+# --- Building ------------------------------------------------------------------------
+
+
+def queue_snapshot_fresh(snapshot: QueueSnapshot, *, now: dt.datetime) -> bool:
+    built = snapshot.built_at
+    if built is None or snapshot.version != snapshot.built_version:
+        return False
+    if now < built - CLOCK_SLACK or now - built >= max_age():
+        return False
+    return snapshot.valid_until is None or now < snapshot.valid_until
+
+
+def queue_snapshot_build(
+    *,
+    user: User,
+    now: dt.datetime | None = None,
+    read: bool = False,
+    snapshot: QueueSnapshot | None = None,
+) -> Ranking:
+    """Ask every provider now and store the ranking as `user`'s snapshot.
+
+    The row is created (or read) first and its `version` noted before any reason is read,
+    so a write that lands while this runs leaves the snapshot stale, never wrongly fresh.
+    A concurrent rebuild that started later is never overwritten by this one."""
+    now = now or timezone.now()
+    started = time.perf_counter()
+    if snapshot is None:  # (a reader passes the row it has just read)
+        snapshot, _ = QueueSnapshot.objects.get_or_create(rep=user)
+    version = snapshot.version
+    ranking = call_queue_rank(user=user, now=now)
+    valid_until = reasons_next_change(reason_context(user=user, now=now))
+    fields: dict[str, Any] = {
+        "built_version": version,
+        "built_at": now,
+        "valid_until": valid_until,
+        "truncated": ranking.truncated,
+        "ranked": ranking_encode(ranking.ranked),
+        "build_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+    if read:
+        fields["read_at"] = now
+    QueueSnapshot.objects.filter(rep=user).filter(
+        Q(built_at__isnull=True) | Q(built_at__lte=now)
+    ).update(**fields)
+    return ranking
+
+
+def _snapshot_ranking(*, user: User, now: dt.datetime) -> tuple[Ranking, bool]:
+    """(ranking, built just now) for a read: the stored one if fresh, else a new one."""
+    snapshot = QueueSnapshot.objects.filter(rep=user).first()
+    if snapshot is None or not queue_snapshot_fresh(snapshot, now=now):
+        return queue_snapshot_build(user=user, now=now, read=True, snapshot=snapshot), True
+    if snapshot.read_at is None or now - snapshot.read_at >= READ_STAMP_EVERY:
+        QueueSnapshot.objects.filter(rep=user).update(read_at=now)
+    return Ranking(ranked=ranking_decode(snapshot.ranked), truncated=snapshot.truncated), False
+
+
+def call_queue_current(
+    *,
+    user: User,
+    now: dt.datetime | None = None,
+    exclude_ids: Iterable[int] = (),
+    limit: int = 50,
+    contact_id: int | None = None,
+) -> CallQueue:
+    """Whom `user` should call now, as call mode shows it: the snapshot's ranking (rebuilt
+    first when stale) sorted into ready / held / recent from live rows."""
+    now = now or timezone.now()
+    excluded = list(exclude_ids)
+    ranking, built = _snapshot_ranking(user=user, now=now)
+
+    def sort(ranked: list[RankedContact]) -> CallQueue:
+        return call_queue_sort(
+            user=user,
+            now=now,
+            ranked=ranked,
+            exclude_ids=excluded,
+            limit=limit,
+            contact_id=contact_id,
+        )
+
+    queue = sort(ranking.ranked)
+    if not built and ranking.truncated and contact_id is None and queue.ready_count < REFILL_AT:
+        queue = sort(queue_snapshot_build(user=user, now=now, read=True).ranked)
+    return queue
+
+
+# --- Keeping it current --------------------------------------------------------------
+
+
+def queue_snapshot_invalidate(
+    *, contact_ids: Iterable[int] = (), rep_ids: Iterable[int | None] | QuerySet[Any] = ()
+) -> int:
+    """Mark stale the snapshots of these reps and of these contacts' owners: one UPDATE."""
+    contacts = [pk for pk in contact_ids if pk is not None]
+    reps: Any = rep_ids if isinstance(rep_ids, QuerySet) else [r for r in rep_ids if r]
+    condition = Q()
+    if isinstance(reps, QuerySet) or reps:
+        condition |= Q(rep_id__in=reps)
+    if contacts:
+        owners = Contact.objects.filter(pk__in=contacts, owner__isnull=False).values("owner_id")
+        condition |= Q(rep_id__in=owners)
+    if not condition:
+        return 0
+    return QueueSnapshot.objects.filter(condition).update(version=F("version") + 1)
+
+
+def queue_snapshot_due(*, rep_id: int, at: dt.datetime) -> None:
+    """A reason of this rep starts at `at` (a callback just scheduled): rebuild by then.
+    Cheaper than invalidating: the card in front of the rep stays valid until that time."""
+    QueueSnapshot.objects.filter(rep_id=rep_id).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=at)
+    ).update(valid_until=at)
+
+
+def queue_snapshots_refresh(*, now: dt.datetime | None = None) -> int:
+    """Periodic: rebuild the snapshots of reps active lately that are stale or will be
+    before the next run or two. Returns how many were rebuilt."""
+    given = now
+    now = now or timezone.now()
+    ahead = now + max_age() / 2
+    active = (
+        QueueSnapshot.objects.filter(read_at__gte=now - ACTIVE_WINDOW)
+        .select_related("rep")
+        .defer("ranked")
+        .order_by("built_at")
+    )
+    rebuilt = 0
+    for snapshot in active:
+        if queue_snapshot_fresh(snapshot, now=ahead) or not snapshot.rep.is_active:
+            continue
+        try:
+            queue_snapshot_build(user=snapshot.rep, now=given)
+        except Exception:
+            logger.exception(
+                "call queue: rebuilding the snapshot of user %s failed", snapshot.rep_id
+            )
+            continue
+        rebuilt += 1
+    return rebuilt
