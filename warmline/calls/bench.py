@@ -30,6 +30,7 @@ from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
@@ -38,7 +39,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from warmline.calls.keys import FLOWS
-from warmline.calls.models import Callback, CallLog, OutgoingNote
+from warmline.calls.models import Callback, CallLog, OutgoingNote, QueueSnapshot
+from warmline.calls.queue import queue_snapshot_build
 from warmline.calls.selectors import PROVIDER_LIMIT
 from warmline.core.bench import machine_description, percentile
 from warmline.people.models import Account, Contact, ImportantDate, PersonalFact, Stage, Tier
@@ -418,6 +420,8 @@ class Measured:
     log_queries: int
     keys: list[str]
     ready_at_start: int
+    rebuild_ms: list[float]  # asking every provider again (the worker's job)
+    rebuilds_in_requests: int  # timed requests that had to rebuild the snapshot themselves
 
 
 def calls_bench_measure(
@@ -436,6 +440,14 @@ def calls_bench_measure(
         _check(client.get(url, headers=HX), "call mode")
     next_card_queries = len(queries.captured_queries)
 
+    snapshot = QueueSnapshot.objects.filter(rep=rep)
+    built = [snapshot.values_list("built_at", flat=True).first()]
+
+    def count_rebuild() -> None:  # outside the timed part
+        at = snapshot.values_list("built_at", flat=True).first()
+        if at != built[-1]:
+            built.append(at)
+
     gc.collect()
     gc.disable()
     try:
@@ -445,6 +457,7 @@ def calls_bench_measure(
             _check(response, "next card")
             next_ms.append(wall)
             next_cpu.append(cpu)
+            count_rebuild()
             done += 1
             _tick(progress, done, total)
 
@@ -470,10 +483,15 @@ def calls_bench_measure(
                 html = _check(response, "log outcome")
                 log_ms.append(wall)
                 log_cpu.append(cpu)
+                count_rebuild()
                 done += 1
                 _tick(progress, done, total)
             if f'data-contact="{contact_id}"' in html:
                 raise CallsBenchError("logging an outcome did not move on to the next card")
+        rebuild_ms = []
+        for _ in range(max(5, requests // 10)):
+            _, wall, _ = _timed(lambda: queue_snapshot_build(user=rep))
+            rebuild_ms.append(wall)
     finally:
         gc.enable()
     logged = CallLog.objects.filter(rep=rep).count()
@@ -488,6 +506,8 @@ def calls_bench_measure(
         log_queries=log_queries,
         keys=keys,
         ready_at_start=ready,
+        rebuild_ms=rebuild_ms,
+        rebuilds_in_requests=len(built) - 1,
     )
 
 
@@ -516,6 +536,15 @@ def calls_bench_entries(*, measured: Measured, seeded: Seeded) -> list[dict[str,
             "target": TARGET_MS,
             "size": size,
             "queries": measured.log_queries,
+        },
+        {
+            "name": "queue_rebuild_p95_ms",
+            "value": round(percentile(measured.rebuild_ms, 95), 2),
+            "unit": "ms",
+            "target": None,
+            "size": size,
+            "note": "asking every reason provider again: in the worker, off the rep's requests",
+            "rebuilds_in_timed_requests": measured.rebuilds_in_requests,
         },
         {
             "name": "keys_voicemail_next",
@@ -559,6 +588,9 @@ def calls_bench_markdown(*, measured: Measured, seeded: Seeded, requests: int) -
                 measured.log_cpu_ms,
                 measured.log_queries,
             ),
+            f"| rebuild the rep's queue snapshot (every reason provider; in the worker) | "
+            f"{percentile(measured.rebuild_ms, 50):.1f} | "
+            f"{percentile(measured.rebuild_ms, 95):.1f} | — | — | {len(measured.rebuild_ms)} |",
             "",
             f'Keystrokes for "voicemail, next": **{len(measured.keys)}** ({keys}).',
             "",
@@ -578,9 +610,18 @@ def calls_bench_markdown(*, measured: Measured, seeded: Seeded, requests: int) -
             "(routing, middleware, session, every provider's queries, the card, the "
             f"template). {requests} timed requests each after 5 warm-up requests, garbage "
             "collection paused while timing; *CPU p95* is this thread's CPU time, without "
-            "the neighbours of a shared machine. The next card is the queue computed from "
-            "every reason provider plus the card (facts, dates, the last five timeline "
-            "entries, callbacks, voicemail script) and the rep's day. Each logged outcome "
+            "the neighbours of a shared machine. The next card is the rep's queue as ranked by "
+            "the reason providers, read from the rep's snapshot (`warmline/calls/queue.py`), "
+            "sorted into ready / held back / tried recently from live rows (do not call, "
+            "calling hours, wrong numbers, attempts within the retry window), plus the card "
+            "(facts, dates, the last five timeline entries, callbacks, voicemail script) and "
+            "the rep's day. The snapshot is rebuilt whenever a write changes a reason, when a "
+            "reason falls due, when it is older than "
+            f"{settings.WARMLINE_CALL_QUEUE_MAX_AGE_SECONDS} s and when it runs low; the "
+            "worker keeps active reps' snapshots fresh, and its cost is the last row. "
+            f"{measured.rebuilds_in_requests} of the {2 * requests} timed requests rebuilt it "
+            "themselves (the book ran low after many calls). Logging an outcome does not "
+            "rebuild it: the attempt is read live. Each logged outcome "
             f"(voicemail, no answer, connected in turn) is for the card the previous response "
             "showed and returns the next card, so the queue moves through the book as in a "
             "power hour; every outcome was checked to be logged once and to move on. "

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -479,37 +479,45 @@ class RepDay:
 
 def rep_day_counts(*, user: User, now: dt.datetime) -> RepDay:
     """Calls, connects, voicemails and notes sent by `user` today and this week (their
-    own time zone, weeks start on Monday). One query on (author, occurred_at)."""
+    own time zone, weeks start on Monday). One query on (author, occurred_at), grouped by
+    kind, outcome and "today": a handful of rows."""
     zone = rep_zone(user)
     local = now.astimezone(zone)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     week_start = day_start - dt.timedelta(days=local.weekday())
-    rows = Interaction.objects.filter(
-        author=user,
-        occurred_at__gte=week_start,
-        occurred_at__lte=now,
-        kind__in=(Kind.CALL, Kind.VOICEMAIL, Kind.CHECKIN_NOTE),
-        call_log__undone_at__isnull=True,
+    rows = (
+        Interaction.objects.filter(
+            author=user,
+            occurred_at__gte=week_start,
+            occurred_at__lte=now,
+            kind__in=(Kind.CALL, Kind.VOICEMAIL, Kind.CHECKIN_NOTE),
+            call_log__undone_at__isnull=True,
+        )
+        .annotate(
+            today=Case(
+                When(occurred_at__gte=day_start, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values_list("kind", "outcome", "today")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    is_today = Q(occurred_at__gte=day_start)
-    calls = Q(kind__in=ATTEMPT_KINDS)
-    connects = Q(kind=Kind.CALL, outcome=Outcome.CONNECTED)
-    voicemails = Q(kind=Kind.VOICEMAIL)
-    notes = Q(kind=Kind.CHECKIN_NOTE)
-    agg = rows.aggregate(
-        t_calls=Count("id", filter=is_today & calls),
-        t_connects=Count("id", filter=is_today & connects),
-        t_vm=Count("id", filter=is_today & voicemails),
-        t_notes=Count("id", filter=is_today & notes),
-        w_calls=Count("id", filter=calls),
-        w_connects=Count("id", filter=connects),
-        w_vm=Count("id", filter=voicemails),
-        w_notes=Count("id", filter=notes),
-    )
-    return RepDay(
-        today=DayCounts(agg["t_calls"], agg["t_connects"], agg["t_vm"], agg["t_notes"]),
-        week=DayCounts(agg["w_calls"], agg["w_connects"], agg["w_vm"], agg["w_notes"]),
-    )
+    counts = {True: [0, 0, 0, 0], False: [0, 0, 0, 0]}  # calls, connects, voicemails, notes
+    for kind, outcome, today, n in rows:
+        slot = counts[bool(today)]
+        if kind in ATTEMPT_KINDS:
+            slot[0] += n
+        if kind == Kind.CALL and outcome == Outcome.CONNECTED:
+            slot[1] += n
+        if kind == Kind.VOICEMAIL:
+            slot[2] += n
+        if kind == Kind.CHECKIN_NOTE:
+            slot[3] += n
+    today_counts = DayCounts(*counts[True])
+    week = [t + e for t, e in zip(counts[True], counts[False], strict=True)]
+    return RepDay(today=today_counts, week=DayCounts(*week))
 
 
 # --- Callbacks -----------------------------------------------------------------------
