@@ -246,3 +246,20 @@ def test_panel_query_count_does_not_grow(
     with django_assert_num_queries(4):
         body = rep_client.get(url, **HTMX).content.decode()
     assert body.count('class="q-item') == 5
+
+
+def test_a_question_reaches_the_reps_queue_snapshot_at_once(callable_customer, company) -> None:  # type: ignore[no-untyped-def]
+    """Call mode reads a snapshot of the ranking: asking (and answering) marks it stale in
+    the same transaction, so the next card already shows it."""
+    from warmline.calls.models import QueueSnapshot
+    from warmline.calls.queue import call_queue_current
+
+    assert call_queue_current(user=company.rep).ready == []
+    question = _ask(callable_customer, preferred_channel=Channel.CALL, phone="+14155550199")
+    snapshot = QueueSnapshot.objects.get(rep=company.rep)
+    assert snapshot.version > snapshot.built_version
+    queue = call_queue_current(user=company.rep)
+    assert [item.contact.pk for item in queue.ready] == [callable_customer.pk]
+    assert queue.ready[0].reason_key == "question"
+    question_answer(question=question, user=company.rep)
+    assert call_queue_current(user=company.rep).ready == []

@@ -108,6 +108,39 @@ def test_a_breached_case_puts_its_customer_on_top_of_the_queue(book: Book) -> No
     assert top.reason_key == "case" and f"case #{breached.pk} breached SLA" in top.reason_text
 
 
+def test_case_writes_and_sla_times_keep_the_queue_snapshot_current(book: Book, settings) -> None:  # type: ignore[no-untyped-def]
+    """A new case marks the owner's snapshot stale at once; a case that will enter its
+    near-breach window, or breach, sets the time the snapshot must be rebuilt by."""
+    from warmline.calls.models import QueueSnapshot
+    from warmline.calls.queue import call_queue_current
+
+    rep = book.company.rep
+    call_queue_current(user=rep)
+    breached = _open(book, minutes_ago=140)
+    snapshot = QueueSnapshot.objects.get(rep=rep)
+    assert snapshot.version > snapshot.built_version
+    queue = call_queue_current(user=rep, limit=100)
+    top = next(i for i in queue.ready + queue.held if i.contact.pk == book.dana.pk)
+    assert f"case #{breached.pk} breached SLA" in top.reason_text
+    case_acknowledge(case=breached, user=rep)
+    snapshot.refresh_from_db()
+    assert snapshot.version > snapshot.built_version  # acknowledged: ranks lower
+    fresh = _open(book, minutes_ago=0, subject="Just in")
+    call_queue_current(user=rep)
+    fresh.refresh_from_db()
+    snapshot.refresh_from_db()
+    assert fresh.breach_at is not None
+    window = dt.timedelta(minutes=settings.SERVICE_CALL_NEAR_BREACH_MINUTES)
+    now = timezone.now()
+    # Already inside the window ("breaches SLA in 20 min"): the text changes when it breaches.
+    assert now < fresh.breach_at <= now + window
+    assert snapshot.valid_until == fresh.breach_at
+    settings.SERVICE_CALL_NEAR_BREACH_MINUTES = 5  # now it enters the window 5 min before
+    call_queue_current(user=rep, now=now + dt.timedelta(seconds=91))  # old: rebuilt
+    snapshot.refresh_from_db()
+    assert snapshot.valid_until == fresh.breach_at - dt.timedelta(minutes=5)
+
+
 # --- Alerts: acknowledging an SLA alert acknowledges the case -----------------------
 
 

@@ -1,8 +1,10 @@
 """Reads for the calls app: the ranked queue, the call card, the rep's day and callbacks.
 
-The queue is computed on demand from the reason providers (a handful of bounded, indexed
-queries each) plus three queries of its own: the contacts, recent call attempts, and the
-rep's last undoable outcome. Nothing scans the whole book in Python.
+The queue has two halves. `call_queue_rank` asks every reason provider (a handful of
+bounded, indexed queries each) and ranks the contacts; call mode keeps that ranking per rep
+in a snapshot (`queue.py`). `call_queue_sort` then decides from live rows who may be called
+now (three queries: the contacts' phone / zone / do-not-call, recent call attempts, the
+contacts shown). Nothing scans the whole book in Python.
 """
 
 from __future__ import annotations
