@@ -31,6 +31,7 @@ from warmline.calls.models import (
 from warmline.calls.providers import cadence_days
 from warmline.calls.ranking import RankedContact, ScoredReason, reasons_rank
 from warmline.calls.reasons import ReasonContext, reasons_collect
+from warmline.core.db import in_ids
 from warmline.people.models import Contact, ImportantDate, PersonalFact
 from warmline.people.selectors import contact_scope
 from warmline.timeline.models import Interaction, Kind, Outcome
@@ -124,7 +125,7 @@ def _attempts(
     not count (its CallLog has undone_at set)."""
     ids = list(contact_ids)
     rows = (
-        Interaction.objects.filter(contact_id__in=ids, kind__in=ATTEMPT_KINDS)
+        Interaction.objects.filter(in_ids("contact_id", ids), kind__in=ATTEMPT_KINDS)
         .filter(Q(occurred_at__gte=since) | Q(outcome=Outcome.WRONG_NUMBER))
         .filter(call_log__undone_at__isnull=True)
         .order_by("-occurred_at", "-id")
@@ -251,8 +252,10 @@ def call_queue_sort(
     # load full contacts only for the items returned: the cost does not grow with `ranked`.
     facts = {
         row[0]: _Callable(*row)
+        # Unordered, so the engine looks the ids up instead of walking the book in name order.
         for row in contact_scope(user=user)
-        .filter(pk__in=[r.contact_id for r in ranked])
+        .filter(in_ids("pk", [r.contact_id for r in ranked]))
+        .order_by()
         .values_list("id", "phone", "time_zone", "do_not_call")
     }
     latest, wrong = _attempts(facts.keys(), since=since) if facts else ({}, {})
@@ -280,6 +283,7 @@ def call_queue_sort(
         {
             c.pk: c
             for c in Contact.objects.filter(pk__in=[e.contact_id for e, *_ in shown])
+            .order_by()
             .select_related("account")
             .defer("search_text")
         }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 
 class _EqualsAny(Func):
@@ -32,3 +35,19 @@ def in_subquery(field: str, subquery: QuerySet[Any, Any]) -> Q:
 
         return Q(_EqualsAny(F(field), ArraySubquery(subquery.order_by())))
     return Q(**{f"{field}__in": subquery})
+
+
+def in_ids(field: str, ids: Iterable[int]) -> Q:
+    """`field IN (ids)` with the ids as one parameter instead of one per id.
+
+    For a few hundred ids the per-id work (a placeholder, a quoted literal or bound value,
+    the engine parsing it) costs more than the query itself on the call queue's hot path.
+    PostgreSQL gets `field = ANY(%s)` with an array, SQLite `field IN (SELECT value FROM
+    json_each(%s))` with a JSON list; both probe `field`'s index per id."""
+    values = [int(pk) for pk in ids]
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.fields import ArrayField
+
+        array = Value(values, output_field=ArrayField(BigIntegerField()))
+        return Q(_EqualsAny(F(field), array))
+    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])})
