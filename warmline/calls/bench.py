@@ -607,8 +607,8 @@ def calls_bench_markdown(*, measured: Measured, seeded: Seeded, requests: int) -
             "",
             "**Method.** In process through Django's test client, logged in as the rep, "
             "with the `HX-Request` header call mode sends, so the time is the server's "
-            "(routing, middleware, session, every provider's queries, the card, the "
-            f"template). {requests} timed requests each after 5 warm-up requests, garbage "
+            "(routing, middleware, session, the queue, the card, the template)."
+            f" {requests} timed requests each after 5 warm-up requests, garbage "
             "collection paused while timing; *CPU p95* is this thread's CPU time, without "
             "the neighbours of a shared machine. The next card is the rep's queue as ranked by "
             "the reason providers, read from the rep's snapshot (`warmline/calls/queue.py`), "

@@ -68,17 +68,19 @@ def max_age() -> dt.timedelta:
 
 
 def ranking_encode(ranked: Iterable[RankedContact]) -> list[list[Any]]:
-    """[contact_id, score, [[key, text, urgency, at, ref, url, score], ...]] per contact."""
+    """[contact_id, score, newest_at, [[key, text, urgency, at, ref, url, score], ...]] per
+    contact (newest_at is stored so that sorting the queue needs no reason decoded)."""
     return [
         [
             entry.contact_id,
             entry.score,
+            _iso(entry.newest_at),
             [
                 [
                     s.reason.key,
                     s.reason.text,
                     s.reason.urgency,
-                    s.reason.at.isoformat() if s.reason.at else None,
+                    _iso(s.reason.at),
                     s.reason.ref,
                     s.reason.url,
                     s.score,
@@ -90,16 +92,31 @@ def ranking_encode(ranked: Iterable[RankedContact]) -> list[list[Any]]:
     ]
 
 
-def ranking_decode(rows: list[list[Any]]) -> list[RankedContact]:
-    parse = dt.datetime.fromisoformat
-    return [
-        RankedContact(
-            contact_id=contact_id,
-            score=score,
-            reasons=tuple(
+def _iso(at: dt.datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+class StoredRanking(RankedContact):
+    """A ranked contact read back from a snapshot. Its reasons are decoded on first use:
+    a card shows one contact, while the queue sorts a couple of hundred."""
+
+    def __init__(self, row: list[Any]) -> None:
+        contact_id, score, newest, reasons = row
+        object.__setattr__(self, "contact_id", contact_id)
+        object.__setattr__(self, "score", score)
+        object.__setattr__(self, "_newest", dt.datetime.fromisoformat(newest) if newest else None)
+        object.__setattr__(self, "_raw", reasons)
+        object.__setattr__(self, "_decoded", None)
+
+    @property  # type: ignore[override]
+    def reasons(self) -> tuple[ScoredReason, ...]:
+        decoded: tuple[ScoredReason, ...] | None = self.__dict__["_decoded"]
+        if decoded is None:
+            parse = dt.datetime.fromisoformat
+            decoded = tuple(
                 ScoredReason(
                     Reason(
-                        contact_id=contact_id,
+                        contact_id=self.contact_id,
                         key=key,
                         text=text,
                         urgency=urgency,
@@ -109,11 +126,19 @@ def ranking_decode(rows: list[list[Any]]) -> list[RankedContact]:
                     ),
                     reason_score,
                 )
-                for key, text, urgency, at, ref, url, reason_score in reasons
-            ),
-        )
-        for contact_id, score, reasons in rows
-    ]
+                for key, text, urgency, at, ref, url, reason_score in self.__dict__["_raw"]
+            )
+            object.__setattr__(self, "_decoded", decoded)
+        return decoded
+
+    @property
+    def newest_at(self) -> dt.datetime | None:
+        newest: dt.datetime | None = self.__dict__["_newest"]
+        return newest
+
+
+def ranking_decode(rows: list[list[Any]]) -> list[RankedContact]:
+    return [StoredRanking(row) for row in rows]
 
 
 # --- Building ------------------------------------------------------------------------
@@ -168,9 +193,14 @@ def _snapshot_ranking(*, user: User, now: dt.datetime) -> tuple[Ranking, bool]:
     snapshot = QueueSnapshot.objects.filter(rep=user).first()
     if snapshot is None or not queue_snapshot_fresh(snapshot, now=now):
         return queue_snapshot_build(user=user, now=now, read=True, snapshot=snapshot), True
+    try:
+        ranked = ranking_decode(snapshot.ranked)
+    except (TypeError, ValueError):  # written by another version of this code: rebuild
+        logger.warning("call queue: unreadable snapshot of user %s; rebuilding", user.pk)
+        return queue_snapshot_build(user=user, now=now, read=True, snapshot=snapshot), True
     if snapshot.read_at is None or now - snapshot.read_at >= READ_STAMP_EVERY:
         QueueSnapshot.objects.filter(rep=user).update(read_at=now)
-    return Ranking(ranked=ranking_decode(snapshot.ranked), truncated=snapshot.truncated), False
+    return Ranking(ranked=ranked, truncated=snapshot.truncated), False
 
 
 def call_queue_current(

@@ -174,8 +174,18 @@ def call_outcome_log(
     now = now or timezone.now()
     if outcome not in CALL_OUTCOMES:
         raise ValidationError({"outcome": "Pick how the call went."})
-    contact = (
-        Contact.objects.select_for_update(of=("self",)).select_related("account").get(pk=contact.pk)
+    # Lock the row and read what this call changes or depends on as it is now (the caller's
+    # instance may be a moment old): serialises two outcomes logged at once for a contact.
+    (
+        contact.last_touch_at,
+        contact.do_not_call,
+        contact.phone,
+        contact.account_id,
+    ) = (
+        Contact.objects.select_for_update()
+        .filter(pk=contact.pk)
+        .values_list("last_touch_at", "do_not_call", "phone", "account_id")
+        .get()
     )
     if shown_at is not None:
         already = (
