@@ -10,7 +10,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import BigIntegerField, Max, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
@@ -176,27 +176,31 @@ def call_outcome_log(
         raise ValidationError({"outcome": "Pick how the call went."})
     # Lock the row and read what this call changes or depends on as it is now (the caller's
     # instance may be a moment old): serialises two outcomes logged at once for a contact.
+    # The same query finds an outcome already logged for this card (a double press).
+    already: Subquery | Value = Value(None, output_field=BigIntegerField())
+    if shown_at is not None:
+        already = Subquery(
+            CallLog.objects.filter(
+                rep=rep, contact=OuterRef("pk"), created_at__gte=shown_at, undone_at__isnull=True
+            )
+            .order_by("-created_at")
+            .values("pk")[:1]
+        )
     (
         contact.last_touch_at,
         contact.do_not_call,
         contact.phone,
         contact.account_id,
+        already_id,
     ) = (
         Contact.objects.select_for_update()
         .filter(pk=contact.pk)
-        .values_list("last_touch_at", "do_not_call", "phone", "account_id")
+        .annotate(already=already)
+        .values_list("last_touch_at", "do_not_call", "phone", "account_id", "already")
         .get()
     )
-    if shown_at is not None:
-        already = (
-            CallLog.objects.filter(
-                rep=rep, contact=contact, created_at__gte=shown_at, undone_at__isnull=True
-            )
-            .order_by("-created_at")
-            .first()
-        )
-        if already is not None:
-            return already
+    if already_id is not None:
+        return CallLog.objects.get(pk=already_id)
     if callback_at is not None:
         if outcome == Outcome.DO_NOT_CALL:
             raise ValidationError(
