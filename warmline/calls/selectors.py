@@ -120,9 +120,9 @@ def _attempts(
 ) -> tuple[dict[int, Attempt], dict[int, set[str]]]:
     """Latest call attempt per contact since `since`, and the numbers marked wrong.
 
-    One query on the (contact, -occurred_at) index (a second one only if some number was
-    marked wrong). An outcome undone in call mode does
-    not count (its CallLog has undone_at set)."""
+    One query on the (contact, -occurred_at) index, a second one only if some number was
+    marked wrong. An outcome undone in call mode does not count (its CallLog has undone_at
+    set)."""
     ids = list(contact_ids)
     rows = (
         Interaction.objects.filter(in_ids("contact_id", ids), kind__in=ATTEMPT_KINDS)
