@@ -85,6 +85,7 @@ def test_encoding_round_trips_every_field(company):
     person(rep, first_name="Ada")
     ranking = call_queue_rank(user=rep, now=NOW)
     assert ranking.ranked
+
     def fields(entries):
         return [(e.contact_id, e.score, e.reasons, e.newest_at, e.first_at) for e in entries]
 
