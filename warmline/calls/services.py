@@ -10,7 +10,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Max, OuterRef, Subquery, Value
+from django.db.models import BigIntegerField, Exists, Max, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
@@ -192,11 +192,19 @@ def call_outcome_log(
         contact.phone,
         contact.account_id,
         already_id,
+        has_callbacks,
     ) = (
         Contact.objects.select_for_update()
         .filter(pk=contact.pk)
-        .annotate(already=already)
-        .values_list("last_touch_at", "do_not_call", "phone", "account_id", "already")
+        .annotate(
+            already=already,
+            has_callbacks=Exists(
+                Callback.objects.filter(contact=OuterRef("pk"), status=CallbackStatus.OPEN)
+            ),
+        )
+        .values_list(
+            "last_touch_at", "do_not_call", "phone", "account_id", "already", "has_callbacks"
+        )
         .get()
     )
     if already_id is not None:
@@ -235,7 +243,8 @@ def call_outcome_log(
         settled = open_callbacks  # nobody may call them back any more
     else:
         settled = open_callbacks.filter(due_at__lte=now + CALLBACK_CLOSE_WINDOW)
-    settled.update(status=CallbackStatus.DONE, closed_at=now, closed_by_log=log)
+    if has_callbacks:  # (most calls have none to settle: no write then)
+        settled.update(status=CallbackStatus.DONE, closed_at=now, closed_by_log=log)
     if callback_at is not None:
         callback_schedule(
             rep=rep, contact=contact, due_at=callback_at, note=note[:500], log=log, now=now
