@@ -296,7 +296,8 @@ def test_logging_an_outcome_costs_the_same_whatever_the_book(rep_client, company
         **HX,
     )
     assert few == many
-    assert many <= 26
+    # (18 since a call's entry skips the savepoint: it has no external id to race on)
+    assert many <= 18, many
 
 
 # --- callbacks as calendar files -----------------------------------------------------------
