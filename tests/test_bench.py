@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -304,6 +305,7 @@ def test_command_writes_each_section_skips_absent_ones_and_reports_failures(
     assert f"| `fake_lost{SUFFIX_ENGINE}` | 1 events | 0 | **FAIL** |" in fake
     assert f"`fake_rss_mb{SUFFIX_ENGINE}`" in fake and "- Machine:" in fake
     assert "load average" in fake and "--only fake" in fake
+    assert re.search(r"CPU probe \d+ ms", fake)  # the machine's speed at the time
     assert f"<!-- bench:own{SECTION_ENGINE} -->" in md
     assert "## Own arguments" in md and "contacts 60, book 3, requests 4" in md
     for absent in ("broken", "absent", "nofunc"):

@@ -67,6 +67,9 @@ does not exceed it (events lost: 0, keystrokes: ≤ 2).
   average at its start and end. Wall-clock figures taken at a busy moment are higher than
   the software's own cost (the *CPU p95* figures show that cost without the neighbours);
   the SSE run is the most sensitive, as its server and load script share the two cores.
+- The machine's speed also drifts: the same code has measured twice as slow one day as the
+  day before, CPU time included. Each section notes a *CPU probe* (a fixed Python loop,
+  lower is faster); compare runs of different days with it beside them.
 
 This summary and every section are rewritten by the benchmark; edit the code
 (`warmline/core/bench.py`), not this file.
@@ -325,6 +328,7 @@ def machine_description() -> dict[str, str]:
         load = ""
     return {
         "load": load,
+        "probe": f"{cpu_probe_ms():.0f} ms",
         "cpu": f"{cpu}, {os.cpu_count()} cores",
         "ram": ram,
         "os": platform.platform(terse=True),
@@ -332,6 +336,23 @@ def machine_description() -> dict[str, str]:
         "django": django.get_version(),
         "database": database_description(),
     }
+
+
+PROBE_LOOPS = 1_000_000
+
+
+def cpu_probe_ms(rounds: int = 3) -> float:
+    """Best of `rounds` timings of a fixed pure-Python loop: how fast this machine runs
+    Python right now. A shared VM's speed drifts (runs of the same code a day apart have
+    differed twofold here), so figures of different runs compare only with this beside them."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for i in range(PROBE_LOOPS):
+            total += i % 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def database_description() -> str:
@@ -577,7 +598,9 @@ def section_footer(
     return (
         f"- Run: {when:%Y-%m-%d %H:%M} UTC, `{command}`{took}.\n"
         f"- Machine: {machine['cpu']}, {machine['ram']}; {machine['os']}; "
-        f"{start}{machine['load']} at the end.\n"
+        f"{start}{machine['load']} at the end; CPU probe {machine['probe']} "
+        f"(`cpu_probe_ms`: {PROBE_LOOPS:,} turns of a Python loop, best of 3; lower is faster)."
+        "\n"
         f"- Software: Python {machine['python']}, Django {machine['django']}, "
         f"{machine['database']}.\n"
     )
