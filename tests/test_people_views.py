@@ -478,6 +478,28 @@ def test_form_error_keeps_typed_values(rep_client, company):
     assert not Contact.objects.filter(first_name="Nina").exists()
 
 
+def test_every_problem_shows_in_one_round(rep_client, company):
+    """The form's own checks (a missing name, an unknown stage) and the service's (phone,
+    e-mail, time zone) come back together, not one batch after the other."""
+    body = rep_client.post(
+        reverse("contact-create"),
+        _contact_post(
+            owner=company.rep.pk,
+            first_name="",
+            stage="nonsense",
+            phone="+1 555",
+            email="nina-at-novak",
+            time_zone="Mars/Olympus",
+        ),
+    ).content.decode()
+    assert "This field is required." in body
+    assert "Select a valid choice" in body
+    assert "“+1 555” is not a valid phone number" in body
+    assert "“nina-at-novak” is not a valid e-mail address." in body
+    assert "is not a time zone we know" in body
+    assert not Contact.objects.filter(last_name="Novak").exists()
+
+
 def test_service_error_lands_on_the_field_that_caused_it(rep_client, company):
     body = rep_client.post(
         reverse("contact-create"),

@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from tests.factories import ContactFactory
@@ -66,3 +68,22 @@ def test_external_id_makes_writes_idempotent(company):
     )
     assert first.pk == again.pk
     assert Interaction.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_entry_leaves_the_callers_transaction_usable(company):
+    """Entries without an external id are written without a savepoint, so bad input must be
+    refused before the write: a caller catching the error goes on in its transaction."""
+    contact = ContactFactory(owner=company.rep)
+    with transaction.atomic():
+        with pytest.raises(ValidationError):
+            note_add(
+                contact=contact,
+                author=company.rep,
+                body="from the future",
+                occurred_at=timezone.now() + dt.timedelta(days=1),
+            )
+        note_add(contact=contact, author=company.rep, body="today")
+    assert list(Interaction.objects.filter(contact=contact).values_list("body", flat=True)) == [
+        "today"
+    ]

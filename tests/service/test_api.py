@@ -129,6 +129,11 @@ def test_api_create_returns_case_and_unknown_email_creates_contact(
         ({"contact_email": "a@b.example"}, {"subject"}),
         ({"subject": "x", "contact_email": "not-an-email"}, {"contact_email"}),
         ({"subject": "x"}, {"contact_email"}),
+        # in one round: the e-mails' form is checked with the schema's own fields
+        (
+            {"subject": "x", "contact_email": "nope", "assigned_agent_email": "@", "priority": 9},
+            {"contact_email", "assigned_agent_email", "priority"},
+        ),
     ],
 )
 def test_invalid_payloads_get_field_errors_and_write_nothing(

@@ -22,7 +22,7 @@ from django.utils import timezone
 from warmline.people.models import Account, Contact, DateKind, FactKind, Stage, Tier
 from warmline.people.phones import phone_display, phone_time_zone
 from warmline.people.selectors import account_scope
-from warmline.people.services import ContactData
+from warmline.people.services import ContactData, contact_points_clean
 from warmline.timeline.models import Outcome
 from warmline.users.models import User
 from warmline.users.selectors import (
@@ -226,6 +226,24 @@ class ContactForm(forms.Form):
             "do_not_call": contact.do_not_call,
             "reconnect_days": contact.reconnect_days,
         }
+
+    def clean(self) -> dict[str, Any]:
+        """The e-mail, phone and time-zone checks of the service too, beside the fields' own,
+        so every problem shows in one round (phones are read in the chosen company's
+        country, so they wait for a valid company)."""
+        data = super().clean() or {}
+        if "account" in self.errors:
+            return data
+        account = data.get("account")
+        *_, errors = contact_points_clean(
+            emails=[(address, "") for address in self.typed_emails()],
+            phones=[(number, "") for number in self.typed_phones()],
+            time_zone=str(data.get("time_zone") or ""),
+            region=account.country if account and account.country else None,
+        )
+        if errors:
+            self.add_service_errors(ValidationError(errors))
+        return data
 
     def derived_time_zone_hint(self) -> str:
         if self.contact is not None and self.contact.time_zone and not self["time_zone"].value():

@@ -127,26 +127,44 @@ def contact_refresh_search_text(*, contact: Contact) -> None:
     Contact.objects.filter(pk=contact.pk).update(search_text=contact.search_text)
 
 
+def contact_points_clean(
+    *,
+    emails: Iterable[tuple[str, str]],
+    phones: Iterable[tuple[str, str]],
+    time_zone: str,
+    region: str | None,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str, dict[str, list[str]]]:
+    """(e-mails, phones, time zone, errors): the typed ones normalised, and every problem
+    found at once (keys "email", "phone", "time_zone"). A form calls this beside its own
+    field checks, so nobody fixes the same form in rounds."""
+    errors: dict[str, list[str]] = {}
+    cleaned_emails: list[tuple[str, str]] = []
+    cleaned_phones: list[tuple[str, str]] = []
+    try:
+        cleaned_emails = _clean_emails(emails)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        cleaned_phones = _clean_phones(phones, region=region)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        cleaned_zone = _validate_time_zone(time_zone.strip())
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        cleaned_zone = ""
+    return cleaned_emails, cleaned_phones, cleaned_zone, errors
+
+
 def _apply(
     contact: Contact, data: ContactData
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    region = data.account.country if data.account and data.account.country else None
-    errors: dict[str, list[str]] = {}
-    emails: list[tuple[str, str]] = []
-    phones: list[tuple[str, str]] = []
-    try:
-        emails = _clean_emails(data.emails)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        phones = _clean_phones(data.phones, region=region)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        time_zone = _validate_time_zone(data.time_zone.strip())
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        time_zone = ""
+    emails, phones, time_zone, errors = contact_points_clean(
+        emails=data.emails,
+        phones=data.phones,
+        time_zone=data.time_zone,
+        region=data.account.country if data.account and data.account.country else None,
+    )
     if not data.first_name.strip():
         errors.setdefault("first_name", []).append("Enter the contact's first name.")
     if errors:

@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -26,6 +27,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AwareDatetime, ConfigDict, field_validator
 
 from warmline.api.auth import scope_require
+from warmline.people.services import email_normalize
 from warmline.service.models import Case
 from warmline.service.selectors import CaseFilters, case_get, case_list
 from warmline.service.services import CaseUpsert, UpsertResult, case_can_edit, case_upsert
@@ -72,6 +74,17 @@ class _CaseFields(Schema):
         # PostgreSQL cannot store U+0000 in text; refuse it as a field error, not a 500.
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("Text may not contain NUL (U+0000) characters.")
+        return value
+
+    @field_validator("contact_email", "assigned_agent_email", mode="after")
+    @classmethod
+    def _email_form(cls, value: str) -> str:
+        # Checked here, not only by the service, so it comes back with the other field errors.
+        if value.strip() and "\x00" not in value:
+            try:
+                email_normalize(value)
+            except DjangoValidationError as exc:
+                raise ValueError(" ".join(exc.messages)) from exc
         return value
 
 

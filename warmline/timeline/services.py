@@ -54,47 +54,49 @@ def interaction_create(
 
     Only an entry with an external id can lose a race (the unique constraint) that a caller
     recovers from, so only then is a savepoint worth its two round trips inside a caller's
-    transaction (call mode's hottest write has none)."""
+    transaction (call mode's hottest write has none). Bad input is refused before anything
+    is written, so a caller can catch that ValidationError either way."""
+    if external_id:
+        existing = Interaction.objects.filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    when = occurred_at or timezone.now()
+    if when > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": "A touch cannot be logged in the future."})
+    entry = Interaction(
+        contact=contact,
+        account_id=contact.account_id,
+        kind=kind,
+        author=author,
+        body=body.strip(),
+        subject=subject.strip()[:200],
+        direction=direction,
+        outcome=outcome,
+        occurred_at=when,
+        source=source,
+        external_id=external_id,
+        data=data or {},
+        corrects=corrects,
+        is_personal=interaction_is_personal(
+            kind=kind, outcome=outcome, author_id=author.pk if author else None
+        ),
+    )
+    # The uuid is new, so without an external id the uniqueness queries (two per entry, on
+    # the hottest write of call mode) cannot find anything; the database's constraints hold.
+    entry.full_clean(
+        exclude=["contact", "account", "author", "corrects"],
+        validate_unique=bool(external_id),
+        validate_constraints=bool(external_id),
+    )
+    # Checked before the transaction: a caller may catch the ValidationError and go on.
     with transaction.atomic(savepoint=bool(external_id)):
-        if external_id:
-            existing = Interaction.objects.filter(source=source, external_id=external_id).first()
-            if existing is not None:
-                return existing
-        when = occurred_at or timezone.now()
-        if when > timezone.now() + dt.timedelta(minutes=5):
-            raise ValidationError({"occurred_at": "A touch cannot be logged in the future."})
-        entry = Interaction(
-            contact=contact,
-            account_id=contact.account_id,
-            kind=kind,
-            author=author,
-            body=body.strip(),
-            subject=subject.strip()[:200],
-            direction=direction,
-            outcome=outcome,
-            occurred_at=when,
-            source=source,
-            external_id=external_id,
-            data=data or {},
-            corrects=corrects,
-            is_personal=interaction_is_personal(
-                kind=kind, outcome=outcome, author_id=author.pk if author else None
-            ),
-        )
-        # The uuid is new, so without an external id the uniqueness queries (two per entry, on
-        # the hottest write of call mode) cannot find anything; the database's constraints hold.
-        entry.full_clean(
-            exclude=["contact", "account", "author", "corrects"],
-            validate_unique=bool(external_id),
-            validate_constraints=bool(external_id),
-        )
         entry.save()
         if entry.is_personal:
             # Only ever move the marker forward: back-dated entries must not hide a newer touch.
             Contact.objects.filter(pk=contact.pk).filter(
                 Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=when)
             ).update(last_touch_at=when)
-        return entry
+    return entry
 
 
 def note_add(
