@@ -74,3 +74,19 @@ def test_sqlite_runs_in_wal_mode(db):
     # The test database lives in memory (journal "memory"); the configured file uses WAL.
     assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
     assert mode in {"wal", "memory"}
+
+
+@pytest.mark.django_db
+def test_each_role_signs_in_to_its_own_start_page(client):
+    """Agents work cases, so they start on the case list; reps and managers on Today. A
+    `next` link still wins, and a signed-in user opening the login page goes to theirs."""
+    UserFactory(username="agnes", password="service desk 123", role="agent")
+    ok = client.post(reverse("login"), {"username": "agnes", "password": "service desk 123"})
+    assert ok.status_code == 302 and ok["Location"] == reverse("case-list")
+    assert client.get(reverse("login"))["Location"] == reverse("case-list")
+    client.post(reverse("logout"))
+    nxt = client.post(
+        reverse("login") + "?next=" + reverse("contact-list"),
+        {"username": "agnes", "password": "service desk 123"},
+    )
+    assert nxt["Location"] == reverse("contact-list")

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from warmline.api.api import api
 from warmline.core import views as core_views
+from warmline.users.views import LoginView
 
 urlpatterns = [
     # First: a live stream keeps its request (and the patterns tried before it) for minutes.
@@ -17,7 +18,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("site/", include("warmline.portal.urls")),
     path("questions/", include("warmline.portal.urls_staff")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
