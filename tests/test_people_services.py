@@ -162,3 +162,31 @@ def test_unknown_account_country_is_a_clear_error(company):
     assert not Account.objects.filter(name="Nowhere Ltd").exists()
     saved = account_save(account=Account(name="Somewhere Ltd", owner=company.rep, country="gb"))
     assert saved.country == "GB"
+
+
+@pytest.mark.django_db
+def test_an_occasion_reads_as_a_phrase_whatever_its_label(company):
+    """Lists once printed "9th customer since" for a labelled anniversary: the kind decides
+    the wording, a label names other occasions, and only the rep's lists give an age."""
+    contact = ContactFactory(owner=company.rep)
+    on = dt.date(2026, 6, 1)
+    since = important_date_add(
+        contact=contact,
+        kind="customer_anniversary",
+        date=dt.date(2017, 6, 1),
+        label="Customer since",
+    )
+    work = important_date_add(contact=contact, kind="work_anniversary", date=dt.date(2025, 6, 1))
+    born = important_date_add(contact=contact, kind="birthday", date=dt.date(1981, 6, 1))
+    promoted = important_date_add(
+        contact=contact,
+        kind="life_event",
+        date=dt.date(2026, 6, 1),
+        label="Promotion to VP",
+        recurs_yearly=False,
+    )
+    assert since.occasion(on) == "9th anniversary as our customer"
+    assert work.occasion(on) == "1st work anniversary"
+    assert born.occasion(on) == "birthday" and born.occasion(on, age=True) == "45th birthday"
+    assert promoted.occasion(on, age=True) == "promotion to VP"
+    assert since.occasion(dt.date(2017, 6, 1)) == "anniversary with us"

@@ -403,7 +403,7 @@ def test_dates_add_shows_next_occurrence(rep_client, dana):
         },
         **HTMX,
     ).content.decode()
-    assert "10th customer anniversary" in body
+    assert "10th anniversary as our customer" in body
     assert f"in {offset} days" in body
     bad = rep_client.post(url, {"date-kind": "birthday", "date-date": "31/31/2020"}, **HTMX)
     assert "Enter the date as YYYY-MM-DD." in bad.content.decode()

@@ -109,7 +109,7 @@ def test_upcoming_dates(rep_client, company, only_builtin_sections):
     important_date_add(contact=far, kind="birthday", date=today + dt.timedelta(days=40))
     body = rep_client.get(reverse("today")).content.decode()
     assert "Dana Kowalski" in body
-    assert "10th customer anniversary" in body
+    assert "10th anniversary as our customer" in body
     assert f"in {offset} days" in body
     assert "Faraway" not in body.split("Coming up in the next 14 days")[1]
 

@@ -111,21 +111,9 @@ def merge_render(text: str, values: dict[str, str]) -> str:
     return FIELD_RE.sub(replace, text)
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def occasion_text(*, item: ImportantDate, on: dt.date) -> str:
     """ "birthday", "10th anniversary as our customer", "promotion to VP Operations"."""
-    years = item.years_on(on)
-    if item.kind == "customer_anniversary":
-        return f"{_ordinal(years)} anniversary as our customer" if years else "anniversary with us"
-    if item.kind == "work_anniversary":
-        return f"{_ordinal(years)} work anniversary" if years else "work anniversary"
-    if item.label:
-        return item.label[:1].lower() + item.label[1:]
-    return item.get_kind_display().lower()
+    return item.occasion(on)
 
 
 def when_text(*, on: dt.date, today: dt.date) -> str:

@@ -274,3 +274,26 @@ class ImportantDate(models.Model):
             return None
         years = occurrence.year - self.date.year
         return years if years > 0 else None
+
+    def occasion(self, on: dt.date, *, age: bool = False) -> str:
+        """What the occurrence `on` marks, as a phrase that fits "Congratulations on your …":
+        "10th anniversary as our customer", "work anniversary", "promotion to VP". A
+        birthday says the age only with `age` (the rep's own lists; not a customer's note)."""
+        years = self.years_on(on)
+        if self.kind == DateKind.CUSTOMER_ANNIVERSARY:
+            return (
+                f"{ordinal(years)} anniversary as our customer" if years else "anniversary with us"
+            )
+        if self.kind == DateKind.WORK_ANNIVERSARY:
+            return f"{ordinal(years)} work anniversary" if years else "work anniversary"
+        if self.kind == DateKind.BIRTHDAY and age and years:
+            return f"{ordinal(years)} birthday"
+        if self.label:
+            return self.label[:1].lower() + self.label[1:]
+        return str(self.get_kind_display()).lower()
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 11th, 22nd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

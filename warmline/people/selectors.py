@@ -132,6 +132,10 @@ class UpcomingDate:
     years: int | None
 
     @property
+    def text(self) -> str:
+        return self.item.occasion(self.on, age=True)
+
+    @property
     def days_away(self) -> int:
         from django.utils import timezone
 

@@ -140,6 +140,10 @@ class DateRow:
     days: int | None
     years: int | None
 
+    @property
+    def text(self) -> str:
+        return self.item.occasion(self.next_on, age=True) if self.next_on else self.item.title
+
 
 def _date_rows(contact: Contact, today: dt.date) -> list[DateRow]:
     rows = []
