@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
@@ -367,6 +368,16 @@ def test_nobody_is_called_without_a_number_or_against_their_wish(small_demo):
     assert calls.exists()
     assert not calls.filter(contact__phone="").exists()
     assert not calls.filter(contact__do_not_call=True).exists()
+
+
+def test_reps_call_in_their_own_working_hours(small_demo):
+    """A call to Tokyo from New York is logged in New York's working day, not at 02:00."""
+    calls = Interaction.objects.filter(
+        kind__in=["call", "voicemail", "meeting"], author__role=Role.REP
+    ).select_related("author")
+    assert calls.exists()
+    hours = {c.occurred_at.astimezone(ZoneInfo(c.author.time_zone)).hour for c in calls}
+    assert min(hours) >= 8 and max(hours) < 18, sorted(hours)
 
 
 def test_facts_and_dates_read_like_a_rep_wrote_them(small_demo):

@@ -276,11 +276,12 @@ class DemoBuilder:
             ]
         self.market_cum = _cumulative([m.weight for m in vocab.MARKETS])
         self.result = DemoResult()
-        self.offsets: dict[str, dt.timedelta] = {}
+        self.offsets: dict[tuple[str, dt.date], dt.timedelta] = {}
         self.used_domains: set[str] = set()
         self.used_emails: set[str] = set()
         self.tag_ids: list[int] = []
         self.rep_ids: list[int] = []
+        self.rep_zones: dict[int, str] = {}
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -299,22 +300,39 @@ class DemoBuilder:
     def _last(self, locale: str) -> str:
         return self.rng.choice(self.last_names[locale])
 
-    def _utc_offset(self, zone_name: str) -> dt.timedelta:
-        if zone_name not in self.offsets:
-            offset = self.now.astimezone(ZoneInfo(zone_name)).utcoffset() if zone_name else None
-            self.offsets[zone_name] = offset or dt.timedelta(0)
-        return self.offsets[zone_name]
+    def _utc_offset(self, zone_name: str, day: dt.date) -> dt.timedelta:
+        """The zone's UTC offset at noon on `day` (summer time included)."""
+        key = (zone_name, day)
+        if key not in self.offsets:
+            noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+            offset = noon.astimezone(ZoneInfo(zone_name)).utcoffset() if zone_name else None
+            self.offsets[key] = offset or dt.timedelta(0)
+        return self.offsets[key]
 
-    def _business_time(self, days_ago: float, offset: dt.timedelta) -> dt.datetime:
+    def _business_time(
+        self, days_ago: float, zone: str, rep_zone: str | None = None
+    ) -> dt.datetime:
         """A moment in the contact's office hours (8:00-18:00, weekdays) about `days_ago`
-        days back. `offset` is the contact's UTC offset today (close enough all year)."""
+        days back, and in the rep's too where the two overlap (else in the rep's: nobody
+        logs a call at 02:00)."""
         day = (self.now - dt.timedelta(days=days_ago)).date()
         weekday = day.weekday()
         if weekday >= 5:
             day -= dt.timedelta(days=weekday - 4)
-        minutes = self.rng.randrange(8 * 60, 18 * 60, 5)
-        when = dt.datetime(day.year, day.month, day.day, tzinfo=UTC)
-        when += dt.timedelta(minutes=minutes) - offset
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+        def office(zone_name: str) -> tuple[dt.datetime, dt.datetime]:
+            opens = midnight + dt.timedelta(hours=8) - self._utc_offset(zone_name, day)
+            return opens, opens + dt.timedelta(hours=10)
+
+        start, end = office(zone)
+        if rep_zone is not None:
+            rep_start, rep_end = office(rep_zone)
+            start, end = max(start, rep_start), min(end, rep_end)
+            if end - start < dt.timedelta(minutes=30):
+                start, end = rep_start, rep_end
+        minutes = int((end - start).total_seconds() // 60)
+        when = start + dt.timedelta(minutes=self.rng.randrange(0, minutes, 5))
         if when >= self.now:
             when = self.now - dt.timedelta(hours=self.rng.randint(20, 60))
         return when
@@ -397,6 +415,7 @@ class DemoBuilder:
             add(spec, None)
         add(ADMIN, None, is_staff=True, is_superuser=True)
         self.rep_ids = [r.pk for r in reps]
+        self.rep_zones = {r.pk: r.time_zone for r in reps}
         self.result.users = User.objects.count()
 
     def _tags(self) -> None:
@@ -780,9 +799,9 @@ class DemoBuilder:
         if fixed is not None:
             count = fixed
         quiet = profile in ("quiet", "lead")
-        offset = self._utc_offset(contact.time_zone)
         oldest = max(min((self.now - contact.created_at).days, 365), 1)
         author_id = contact.owner_id or (rng.choice(self.rep_ids) if self.rep_ids else None)
+        zone, rep_zone = contact.time_zone, self.rep_zones.get(author_id) if author_id else None
         # A few sets of words per contact (products, quantities, days) keep entries varied.
         variants = [
             dict(
@@ -817,12 +836,14 @@ class DemoBuilder:
             if i == 0 and old_touch:
                 key = "call_connected" if can_call and rng.random() < 0.5 else "meeting"
                 days_ago = rng.uniform(380, min(age, 900))
-            when = self._business_time(days_ago, offset)
+            when = self._business_time(days_ago, zone, rep_zone)
             if when < contact.created_at:  # moved off a weekend to before they were added
                 when = contact.created_at + dt.timedelta(hours=rng.randint(1, 8))
             entries.append(self._entry(key, contact, author_id, when, variants))
         if contact.do_not_call and not quiet and fixed is None:
-            when = max(self._business_time(rng.uniform(1, oldest), offset), contact.created_at)
+            when = max(
+                self._business_time(rng.uniform(1, oldest), zone, rep_zone), contact.created_at
+            )
             entries.append(self._entry("dnc_note", contact, author_id, when, variants))
         entries.sort(key=lambda e: e.occurred_at)
         return entries
