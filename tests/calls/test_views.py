@@ -139,6 +139,36 @@ def test_a_bad_log_keeps_what_the_rep_typed(rep_client, company, callable_contac
     assert not Interaction.objects.filter(contact=contact).exists()
 
 
+def test_a_typed_callback_time_is_the_contacts_clock_and_in_their_hours(
+    rep_client, company, callable_contact
+):
+    """The field says "their time": 10:00 typed by a rep in New York for a contact in
+    Amsterdam is 10:00 in Amsterdam. 03:00 their time is refused (a slip), and a garbled
+    time gets one error, not two."""
+    from zoneinfo import ZoneInfo
+
+    company.rep.time_zone = "America/New_York"
+    company.rep.save()
+    contact = callable_contact(company.rep, first_name="Lynn", time_zone="Europe/Amsterdam")
+    day = timezone.now().date() + dt.timedelta(days=3)
+
+    def log(at: str) -> str:
+        data = {"contact": contact.pk, "outcome": "no_answer", "callback": "custom"}
+        return rep_client.post(
+            reverse("call-log"), {**data, "callback_at": at}, **HX
+        ).content.decode()
+
+    html = log(f"{day.isoformat()}T03:00")
+    assert "03:00 is outside Lynn&#x27;s calling hours (9:00–18:00 their time, Amsterdam)" in html
+    html = log("tomorrow-ish")
+    assert html.count('class="error"') == 1 and "Enter a date and time" in html
+    assert not Callback.objects.exists() and not CallLog.objects.exists()
+    log(f"{day.isoformat()}T10:00")
+    callback = Callback.objects.get(contact=contact)
+    expected = dt.datetime.combine(day, dt.time(10), tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert callback.due_at == expected
+
+
 def test_log_with_a_callback_preset(rep_client, company, callable_contact):
     contact = callable_contact(company.rep)
     rep_client.post(

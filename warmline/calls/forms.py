@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 
 from warmline.calls.models import TemplateKind
 from warmline.calls.services import CALLBACK_PRESETS
@@ -15,6 +18,17 @@ OUTCOME_CHOICES = [
     (Outcome.WRONG_NUMBER.value, "Wrong number"),
     (Outcome.DO_NOT_CALL.value, "Do not call again"),
 ]
+
+
+class WallClockDateTimeField(forms.DateTimeField):
+    """A date and time as typed, without a zone: whose clock it is (the contact's, for a
+    callback) is the service's business, not the signed-in user's current zone. Read in
+    UTC only to parse (UTC has no summer-time gaps to refuse), then made naive again."""
+
+    def to_python(self, value: object) -> dt.datetime | None:
+        with timezone.override(dt.UTC):
+            parsed = super().to_python(value)
+        return timezone.make_naive(parsed, dt.UTC) if parsed is not None else None
 
 
 class CallLogForm(forms.Form):
@@ -35,7 +49,7 @@ class CallLogForm(forms.Form):
         choices=[("", "No callback"), *CALLBACK_PRESETS.items()],
         widget=forms.RadioSelect,
     )
-    callback_at = forms.DateTimeField(
+    callback_at = WallClockDateTimeField(
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -44,7 +58,8 @@ class CallLogForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("callback") == "custom" and not data.get("callback_at"):
+        typed_wrong = "callback_at" in self.errors  # (already says what is wrong)
+        if data.get("callback") == "custom" and not data.get("callback_at") and not typed_wrong:
             self.add_error("callback_at", "Pick the date and time for the callback.")
         return data
 

@@ -16,7 +16,7 @@ from django.utils.html import escape, linebreaks
 
 from warmline.alerts.models import OutboxMessage
 from warmline.alerts.services import DeliveryError, email_enqueue, outbox_message_retry
-from warmline.calls.hours import zone_get
+from warmline.calls.hours import calling_hours_status, zone_get, zone_label
 from warmline.calls.merge import merge_validate
 from warmline.calls.models import (
     NOTE_OUTBOX_PREFIX,
@@ -95,12 +95,23 @@ def callback_preset_at(
 
 
 def callback_custom_at(*, value: dt.datetime, contact: Contact, rep: User) -> dt.datetime:
-    """A naive local datetime typed by the rep is read in the contact's time zone (the form
-    says so), else the rep's."""
-    if timezone.is_aware(value):
-        return value
-    zone = zone_get(contact.time_zone) or zone_get(rep.time_zone) or dt.UTC
-    return value.replace(tzinfo=zone).astimezone(dt.UTC)
+    """A time the rep typed: a naive one is read in the contact's time zone (the form says
+    so), else the rep's. It must fall in the contact's calling hours: 03:00 their time is a
+    slip (am for pm, or the rep's own clock), and the queue would only hold it back."""
+    if not timezone.is_aware(value):
+        zone = zone_get(contact.time_zone) or zone_get(rep.time_zone) or dt.UTC
+        value = value.replace(tzinfo=zone)
+    hours = calling_hours_status(time_zone=contact.time_zone, now=value)
+    if not hours.ok and hours.local is not None:
+        start, end = settings.WARMLINE_CALL_HOURS_START, settings.WARMLINE_CALL_HOURS_END
+        raise ValidationError(
+            {
+                "callback_at": f"{hours.local:%H:%M} is outside {contact.first_name}'s calling "
+                f"hours ({start}:00–{end}:00 their time, {zone_label(contact.time_zone)}); "
+                "pick a time in between."
+            }
+        )
+    return value.astimezone(dt.UTC)
 
 
 def _callback_validate(*, due_at: dt.datetime, now: dt.datetime, contact: Contact) -> None:
