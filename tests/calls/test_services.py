@@ -125,6 +125,28 @@ def test_a_repeated_submit_of_the_same_card_logs_once(company):
     assert Interaction.objects.filter(contact=contact).count() == 1
 
 
+def test_the_card_shown_right_after_a_log_logs_its_own_outcome(company):
+    """The next card can be the same contact (a callback due in a few minutes): it is
+    shown with the first log's own time, and its outcome is a new one, not a double press."""
+    contact = ContactFactory(owner=company.rep)
+    first = call_outcome_log(
+        rep=company.rep,
+        contact=contact,
+        outcome="no_answer",
+        shown_at=NOW - dt.timedelta(seconds=20),
+        now=NOW,
+    )
+    second = call_outcome_log(
+        rep=company.rep,
+        contact=contact,
+        outcome="wrong_number",
+        shown_at=first.created_at,
+        now=NOW + dt.timedelta(seconds=30),
+    )
+    assert second.pk != first.pk and second.outcome == "wrong_number"
+    assert Interaction.objects.filter(contact=contact).count() == 2
+
+
 def test_callback_in_the_past_is_refused(company):
     contact = ContactFactory(owner=company.rep)
     with pytest.raises(ValidationError) as info:

@@ -180,8 +180,9 @@ def call_outcome_log(
     settles or schedules, and "do not call again". Returns the log that undo reverses.
 
     `shown_at` is when the card was put in front of the rep: if an outcome for this contact
-    was already logged since then (a double key press, a resent form), that log is
-    returned and nothing is written twice."""
+    was already logged after that (a double key press, a resent form), that log is
+    returned and nothing is written twice. Strictly after: the card that comes back right
+    after a log (the same contact, a callback due soon) carries that log's own time."""
     now = now or timezone.now()
     if outcome not in CALL_OUTCOMES:
         raise ValidationError({"outcome": "Pick how the call went."})
@@ -192,7 +193,7 @@ def call_outcome_log(
     if shown_at is not None:
         already = Subquery(
             CallLog.objects.filter(
-                rep=rep, contact=OuterRef("pk"), created_at__gte=shown_at, undone_at__isnull=True
+                rep=rep, contact=OuterRef("pk"), created_at__gt=shown_at, undone_at__isnull=True
             )
             .order_by("-created_at")
             .values("pk")[:1]
