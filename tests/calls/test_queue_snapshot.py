@@ -147,6 +147,19 @@ def test_a_callback_scheduled_for_later_shows_when_it_falls_due(company):
     assert ready(rep, now=NOW + dt.timedelta(minutes=26))[0] == "Dana"
 
 
+def test_a_call_that_settles_a_callback_due_soon_moves_on(company):
+    """A callback shows 5 minutes before it is due, so its reason is newer than the call
+    that settles it: that call must drop it from the snapshot, or the same contact comes
+    straight back as the next card."""
+    rep = company.rep
+    dana = person(rep, days=1, first_name="Dana")
+    person(rep, days=400, first_name="Old")
+    callback_schedule(rep=rep, contact=dana, due_at=NOW + dt.timedelta(minutes=3), now=NOW)
+    assert ready(rep)[0] == "Dana"
+    call_outcome_log(rep=rep, contact=dana, outcome="connected", now=NOW + dt.timedelta(seconds=5))
+    assert ready(rep, now=NOW + dt.timedelta(seconds=6)) == ["Old"]
+
+
 def test_the_next_callback_due_is_known_at_build_time(company):
     rep = company.rep
     dana = person(rep, days=1, first_name="Dana")

@@ -255,8 +255,13 @@ def call_outcome_log(
         settled = open_callbacks  # nobody may call them back any more
     else:
         settled = open_callbacks.filter(due_at__lte=now + CALLBACK_CLOSE_WINDOW)
-    if has_callbacks:  # (most calls have none to settle: no write then)
-        settled.update(status=CallbackStatus.DONE, closed_at=now, closed_by_log=log)
+    # (Most calls have none to settle: no write then.) A settled callback's reason is gone,
+    # and it may be newer than this call (due in a few minutes): the snapshot must drop it
+    # now, or the same contact comes straight back as the next card.
+    if has_callbacks and settled.update(
+        status=CallbackStatus.DONE, closed_at=now, closed_by_log=log
+    ):
+        queue_snapshot_invalidate(contact_ids=[contact.pk], rep_ids=[rep.pk])
     if callback_at is not None:
         callback_schedule(
             rep=rep, contact=contact, due_at=callback_at, note=note[:500], log=log, now=now
