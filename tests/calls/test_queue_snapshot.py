@@ -123,6 +123,17 @@ def test_logging_an_outcome_keeps_the_snapshot_and_moves_on(company):
     assert (after.built_at, after.version) == (built.built_at, built.version)
 
 
+def test_a_connected_call_is_not_listed_as_still_needing_a_reconnect(company):
+    rep = company.rep
+    ada = person(rep, days=500, first_name="Ada")
+    assert ready(rep) == ["Ada"]
+    call_outcome_log(rep=rep, contact=ada, outcome="connected", now=NOW + dt.timedelta(seconds=5))
+    q = call_queue_current(user=rep, now=NOW + dt.timedelta(seconds=10))
+    (item,) = q.recent
+    assert item.ranked.reasons[0].key == "reconnect"  # the snapshot does not know yet...
+    assert item.reason_text == ""  # ...but the list does not say "no personal contact"
+
+
 def test_undo_puts_the_contact_back_and_invalidates(company):
     rep = company.rep
     ada = person(rep, days=500, first_name="Ada")

@@ -60,15 +60,23 @@ class QueueItem:
 
     @property
     def reasons(self) -> tuple[ScoredReason, ...]:
-        return self.ranked.reasons
+        reasons = self.ranked.reasons
+        attempt = self.last_attempt
+        if attempt is not None and attempt.outcome == Outcome.CONNECTED:
+            # That call was the personal touch a reconnect asked for; the snapshot may be a
+            # minute older than it (the attempt is read live, the reasons are not).
+            reasons = tuple(r for r in reasons if r.key != "reconnect")
+        return reasons
 
     @property
     def reason_text(self) -> str:
-        return self.ranked.reasons[0].text if self.ranked.reasons else ""
+        reasons = self.reasons
+        return reasons[0].text if reasons else ""
 
     @property
     def reason_key(self) -> str:
-        return self.ranked.reasons[0].key if self.ranked.reasons else ""
+        reasons = self.reasons
+        return reasons[0].key if reasons else ""
 
     @property
     def score(self) -> float:
