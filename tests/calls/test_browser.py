@@ -211,4 +211,13 @@ def test_call_mode_on_a_phone(live_server, chromium_browser, artifacts_dir):  # 
     page.wait_for_function("() => document.querySelector('#cm-name').innerText !== 'Dana Kowalski'")
     assert Interaction.objects.get(contact=contacts[0]).outcome == "voicemail"
     assert Callback.objects.filter(contact=contacts[0]).exists()
+    # A refused log (custom callback, no time) shows its error on screen, not below the fold.
+    page.locator(".cm-outcomes").get_by_text("No answer").tap()
+    page.locator(".cm-callbacks").get_by_text("Pick a time").tap()
+    page.get_by_role("button", name="Log & next").tap()
+    error = page.get_by_text("Pick the date and time for the callback.")
+    error.wait_for()
+    box = error.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+    assert page.get_by_text("Not logged yet").count() == 1
     context.close()

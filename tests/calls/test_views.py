@@ -119,6 +119,7 @@ def test_a_bad_log_keeps_what_the_rep_typed(rep_client, company, callable_contac
     )
     html = response.content.decode()
     assert "Pick how the call went." in html
+    assert "Not logged yet" in html  # the status line says so, not "Picked by you"
     assert "Talked about the retrofit" in html
     assert "Kept" in html
     response = rep_client.post(

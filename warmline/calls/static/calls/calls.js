@@ -173,8 +173,12 @@
     stage.classList.remove("cm-dialled");
     startCountdown();
     var heading = stage.querySelector("h1[tabindex]");
-    if (heading) heading.focus({ preventScroll: false });
-    window.scrollTo(0, 0);
+    // A refused log comes back as the same card with its errors marked: show the first one
+    // (it may be below the fold) instead of the top, or Enter looks as if it did nothing.
+    var error = stage.querySelector(".cm-errors, .cm-log .error");
+    if (heading) heading.focus({ preventScroll: true });
+    if (error) error.scrollIntoView({ block: "center" });
+    else window.scrollTo(0, 0);
   }
 
   /* While a request is out, keys are ignored (no double logging). The form that sent it is
