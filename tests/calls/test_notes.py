@@ -14,7 +14,13 @@ from django.urls import reverse
 from tests.factories import AccountFactory, ContactFactory
 from warmline.alerts.models import OutboxMessage
 from warmline.alerts.services import message_id_header, outbox_message_deliver
-from warmline.calls.merge import merge_render, merge_unknown_fields, merge_values, occasion_text
+from warmline.calls.merge import (
+    DEFAULT_TEMPLATES,
+    merge_render,
+    merge_unknown_fields,
+    merge_values,
+    occasion_text,
+)
 from warmline.calls.models import NoteStatus, OutgoingNote
 from warmline.calls.services import message_template_save, note_send
 from warmline.people.services import important_date_add
@@ -49,7 +55,7 @@ def test_merge_fields_render_with_fallbacks(company, dana):
     assert values["rep_signature"].splitlines() == [
         "Rita Reyes",
         "Account Executive, Northwind Industrial",
-        "+14155550100",
+        "+1 415-555-0100",  # as people dial it, not E.164
     ]
 
 
@@ -65,6 +71,24 @@ def test_occasions_read_naturally(dana):
     assert occasion_text(item=birthday, on=on) == "birthday"
     assert occasion_text(item=anniversary, on=on) == "10th anniversary as our customer"
     assert occasion_text(item=promotion, on=on) == "promotion to VP"
+
+
+def test_the_default_congratulation_reads_well_with_and_without_a_date(company, dana):
+    """It once read "I saw that today your birthday"; an empty field takes its space along."""
+    birthday = important_date_add(contact=dana, kind="birthday", date=dt.date(1980, 5, 2))
+    body = DEFAULT_TEMPLATES["congrats"].body
+    today = dt.date(2026, 5, 2)
+    text = merge_render(
+        body, merge_values(contact=dana, rep=company.rep, occasion=birthday, today=today)
+    )
+    assert "Congratulations on your birthday today! I wanted" in text
+    later = merge_render(
+        body,
+        merge_values(contact=dana, rep=company.rep, occasion=birthday, today=dt.date(2026, 4, 28)),
+    )
+    assert "Congratulations on your birthday on 2 May!" in later
+    plain = merge_render(body, merge_values(contact=dana, rep=company.rep))
+    assert "Congratulations on your special day! I wanted" in plain
 
 
 def test_template_save_rejects_unknown_fields(company):

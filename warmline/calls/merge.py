@@ -68,8 +68,8 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
         subject="Congratulations, {{ first_name }}!",
         body=(
             "Hi {{ first_name }},\n\n"
-            "I saw that {{ occasion_when|it is }} your {{ occasion|special day }} and wanted "
-            "to say congratulations!\n\n"
+            "Congratulations on your {{ occasion|special day }} {{ occasion_when }}! I wanted "
+            "to take a moment to say so.\n\n"
             "I hope you get to celebrate it properly. Let me know if I can ever help "
             "with anything.\n\n"
             "All the best,\n{{ rep_signature }}"
@@ -97,18 +97,23 @@ def merge_validate(*, text: str, field: str) -> None:
         raise ValidationError({field: "A merge field is not closed: write it as {{ first_name }}."})
 
 
+# A merge field with the space before it: a field that comes out empty takes that space
+# along ("your birthday {{ occasion_when }}!" without a date reads "your birthday!").
+_SPACED_FIELD_RE = re.compile(r"( ?)" + FIELD_RE.pattern)
+
+
 def merge_render(text: str, values: dict[str, str]) -> str:
     def replace(match: re.Match[str]) -> str:
-        name, fallback = match.group(1), match.group(2)
+        space, name, fallback = match.group(1), match.group(2), match.group(3)
         if name not in MERGE_FIELDS:
             return match.group(0)
         value = values.get(name, "") or (fallback or "").strip()
         # "at {{ company }}." with "Acme Inc." must not read "Acme Inc.."
         if value.endswith(".") and match.string[match.end() : match.end() + 1] == ".":
             value = value[:-1]
-        return value
+        return space + value if value else ""
 
-    return FIELD_RE.sub(replace, text)
+    return _SPACED_FIELD_RE.sub(replace, text)
 
 
 def occasion_text(*, item: ImportantDate, on: dt.date) -> str:
@@ -134,7 +139,9 @@ def rep_signature(rep: User) -> str:
         lines.append(role)
     phone = rep.direct_phone or rep.mobile_phone
     if phone:
-        lines.append(phone)
+        from warmline.people.phones import phone_display
+
+        lines.append(phone_display(phone))
     return "\n".join(lines)
 
 
