@@ -218,6 +218,6 @@ def test_call_mode_on_a_phone(live_server, chromium_browser, artifacts_dir):  # 
     error = page.get_by_text("Pick the date and time for the callback.")
     error.wait_for()
     box = error.bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
     assert page.get_by_text("Not logged yet").count() == 1
     context.close()
