@@ -15,7 +15,7 @@ from tests.calls.conftest import make_overdue
 from tests.factories import AccountFactory, ContactFactory
 from warmline.calls import today as calls_today
 from warmline.calls.models import Callback
-from warmline.calls.services import call_outcome_log, call_outcome_undo
+from warmline.calls.services import call_outcome_log, call_outcome_undo, note_send
 from warmline.people.models import Tier
 from warmline.people.services import important_date_add
 from warmline.today.registry import TodayContext, section_list
@@ -82,7 +82,32 @@ def test_dates_become_suggestions(company):
     rows = calls_today.dates_build(ctx(company.rep))["suggestions"]
     assert rows[0]["contact"] == dana
     assert rows[0]["text"] == "birthday tomorrow"
-    assert rows[0]["congratulate"]
+    assert rows[0]["congratulate"] and not rows[0]["noted"]
+
+
+def test_a_date_already_congratulated_says_so_instead_of_offering_it_again(company, rep_client):
+    today = timezone.localdate()
+    dana = ContactFactory(
+        owner=company.rep,
+        first_name="Dana",
+        email_opt_in=True,
+        emails=[("dana@example.com", "work")],
+    )
+    birthday = important_date_add(
+        contact=dana, kind="birthday", date=(today + dt.timedelta(days=1)).replace(year=1985)
+    )
+    note_send(
+        rep=company.rep,
+        contact=dana,
+        kind="congrats",
+        subject="Happy birthday",
+        body="Enjoy the day.",
+        occasion=birthday,
+    )
+    (row,) = calls_today.dates_build(ctx(company.rep))["suggestions"]
+    assert row["noted"]
+    html = rep_client.get(reverse("today")).content.decode()
+    assert "✓ Note sent" in html and "?kind=congrats" not in html
 
 
 def test_today_page_shows_the_sections_with_bounded_queries(rep_client, company):

@@ -25,7 +25,7 @@ class WallClockDateTimeField(forms.DateTimeField):
     callback) is the service's business, not the signed-in user's current zone. Read in
     UTC only to parse (UTC has no summer-time gaps to refuse), then made naive again."""
 
-    def to_python(self, value: object) -> dt.datetime | None:
+    def to_python(self, value: str | dt.datetime | dt.date | None) -> dt.datetime | None:
         with timezone.override(dt.UTC):
             parsed = super().to_python(value)
         return timezone.make_naive(parsed, dt.UTC) if parsed is not None else None

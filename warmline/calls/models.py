@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -163,6 +164,28 @@ _OUTBOX_STATUS = {
 }
 
 
+# A note for an occasion counts for it this long: a birthday congratulated a week early is
+# done, one from last year is not.
+OCCASION_NOTED_DAYS = 21
+
+
+class OutgoingNoteQuerySet(models.QuerySet["OutgoingNote"]):
+    def occasions_noted(
+        self, *, rep_id: int, occasion_ids: Iterable[int], now: dt.datetime
+    ) -> set[int]:
+        """Which of these important dates the rep has already written a note for."""
+        ids = list(occasion_ids)
+        if not ids:
+            return set()
+        return set(
+            self.filter(
+                rep_id=rep_id,
+                occasion_id__in=ids,
+                created_at__gte=now - dt.timedelta(days=OCCASION_NOTED_DAYS),
+            ).values_list("occasion_id", flat=True)
+        )
+
+
 class OutgoingNote(models.Model):
     """A check-in or congratulation e-mail from a rep. It goes out through the alerts app's
     e-mail outbox (the `outbox` row, written in the same transaction): sent after commit,
@@ -198,6 +221,8 @@ class OutgoingNote(models.Model):
         related_name="outgoing_note",
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OutgoingNoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

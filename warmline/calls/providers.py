@@ -204,12 +204,8 @@ def date_reasons(ctx: ReasonContext) -> Iterator[Reason]:
     upcoming = _dates_upcoming(ctx)
     if not upcoming:
         return
-    noted = set(
-        OutgoingNote.objects.filter(
-            rep=ctx.user,
-            occasion_id__in=[item.pk for item, _ in upcoming],
-            created_at__gte=ctx.now - dt.timedelta(days=7),
-        ).values_list("occasion_id", flat=True)
+    noted = OutgoingNote.objects.occasions_noted(
+        rep_id=ctx.user.pk, occasion_ids=[item.pk for item, _ in upcoming], now=ctx.now
     )
     zone = _zone(ctx)
     for item, on in upcoming:

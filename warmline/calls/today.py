@@ -16,7 +16,7 @@ from typing import Any
 
 from warmline.calls import selectors
 from warmline.calls.merge import occasion_text, when_text
-from warmline.calls.models import Callback, CallbackStatus
+from warmline.calls.models import Callback, CallbackStatus, OutgoingNote
 from warmline.people.selectors import important_dates_upcoming
 from warmline.today.registry import Section, TodayContext, section_register
 from warmline.users.models import Role, User
@@ -48,8 +48,14 @@ def stale_build(ctx: TodayContext) -> dict[str, Any]:
 
 
 def dates_build(ctx: TodayContext) -> dict[str, Any]:
+    """Upcoming dates with a suggestion each; one already written for says so instead of
+    offering a second congratulation."""
+    upcoming = important_dates_upcoming(user=ctx.user, today=ctx.today, days=14, limit=12)
+    noted = OutgoingNote.objects.occasions_noted(
+        rep_id=ctx.user.pk, occasion_ids=[up.item.pk for up in upcoming], now=ctx.now
+    )
     suggestions = []
-    for up in important_dates_upcoming(user=ctx.user, today=ctx.today, days=14, limit=12):
+    for up in upcoming:
         occasion = occasion_text(item=up.item, on=up.on)
         suggestions.append(
             {
@@ -57,6 +63,7 @@ def dates_build(ctx: TodayContext) -> dict[str, Any]:
                 "contact": up.item.contact,
                 "text": f"{occasion} {when_text(on=up.on, today=ctx.today)}",
                 "congratulate": up.item.kind != "other",
+                "noted": up.item.pk in noted,
             }
         )
     return {"suggestions": suggestions, "today": ctx.today}
