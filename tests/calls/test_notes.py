@@ -162,7 +162,7 @@ def test_send_goes_out_from_the_rep_and_lands_on_the_timeline(
     assert "how are you?" in message.alternatives[0][0]
     assert note.status == NoteStatus.SENT
     entry = Interaction.objects.get(contact=dana)
-    assert entry.kind == Kind.CHECKIN_NOTE
+    assert entry.kind == Kind.CHECKIN_NOTE and entry.kind_label == "Check-in e-mail"
     assert entry.source == Source.EMAIL
     assert entry.author == company.rep
     assert entry.is_personal
@@ -280,3 +280,6 @@ def test_real_smtp_server(company, dana, settings, django_capture_on_commit_call
     assert message.is_multipart()
     plain = message.get_payload()[0].get_payload(decode=True).decode()
     assert "Happy birthday — enjoy the day." in plain
+    # on the timeline it is a congratulation, not a check-in
+    assert note.interaction is not None
+    assert note.interaction.summary == "Congratulation e-mail"

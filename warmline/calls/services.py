@@ -497,7 +497,8 @@ def note_after_sent(message: OutboxMessage) -> None:
         occurred_at=now,
         source=Source.EMAIL,
         external_id=f"calls-note:{note.uuid}",
-        data={"note_kind": note.kind, "to": note.to_address},
+        # (the timeline names the entry with `label`: a congratulation is not a check-in)
+        data={"note_kind": note.kind, "to": note.to_address, "label": note.get_kind_display()},
     )
     OutgoingNote.objects.filter(pk=note.pk).update(sent_at=now, interaction=entry)
 

@@ -130,8 +130,15 @@ class Interaction(models.Model):
         raise AppendOnlyError("Timeline entries are append-only and cannot be deleted.")
 
     @property
+    def kind_label(self) -> str:
+        """The kind's name, or the one the writing app gave the entry (`data["label"]`:
+        "Congratulation e-mail" for a note of the check-in-note kind)."""
+        return str((self.data or {}).get("label") or self.get_kind_display())
+
+    @property
     def summary(self) -> str:
-        label = self.get_kind_display()
+        """ "Call — Connected"."""
+        label = self.kind_label
         if self.outcome:
             label = f"{label} — {self.get_outcome_display()}"
         return label
