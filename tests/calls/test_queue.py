@@ -72,7 +72,10 @@ def test_callback_due_shows_with_its_time_in_the_reps_zone(company):
     later = fresh(company.rep, first_name="Later")
     callback_schedule(rep=company.rep, contact=later, due_at=NOW + dt.timedelta(hours=2), now=NOW)
     q = queue(company.rep)
-    assert texts(q) == {"Dana": ["callback promised for 15:00: “pricing for X200”"]}
+    # Dana is in New York: the card shows her clock, so the reason says whose is whose
+    assert texts(q) == {
+        "Dana": ["callback promised for 15:00 your time (10:00 theirs): “pricing for X200”"]
+    }
 
 
 def test_callback_shows_five_minutes_before_its_time(company):

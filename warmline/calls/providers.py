@@ -46,12 +46,16 @@ def callback_reasons(ctx: ReasonContext) -> Iterator[Reason]:
             rep=ctx.user, status=CallbackStatus.OPEN, due_at__lte=ctx.now + CALLBACK_LEAD
         )
         .order_by("due_at")
-        .values_list("id", "contact_id", "due_at", "note")[: ctx.limit]
+        .values_list("id", "contact_id", "due_at", "note", "contact__time_zone")[: ctx.limit]
     )
     zone = _zone(ctx)
-    for pk, contact_id, due_at, note in rows:
+    for pk, contact_id, due_at, note, contact_zone in rows:
         late = max(ctx.now - due_at, dt.timedelta(0))
         text = f"callback promised for {clock_text(due_at, zone=zone, now=ctx.now)}"
+        # The card shows the contact's clock: where the two differ, say whose is whose.
+        theirs = zone_get(contact_zone)
+        if theirs is not None and theirs.utcoffset(due_at) != zone.utcoffset(due_at):
+            text += f" your time ({due_at.astimezone(theirs):%H:%M} theirs)"
         if note:
             text += f": “{note}”"
         yield Reason(
