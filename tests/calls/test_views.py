@@ -103,6 +103,24 @@ def test_log_voicemail_then_the_next_card_with_undo(rep_client, company, callabl
     assert second.pk != first.pk
 
 
+def test_a_do_not_call_card_offers_no_dialling_and_notes_need_consent(
+    rep_client, company, callable_contact
+):
+    """Picked by hand, a do-not-call contact's card says so instead of a Call button (Enter
+    has nothing to dial), and the check-in link shows only with e-mail consent."""
+    dnc = callable_contact(
+        company.rep, first_name="Dora", do_not_call=True, emails=[("dora@example.com", "w")]
+    )
+    html = rep_client.get(reverse("call-mode"), {"contact": dnc.pk}).content.decode()
+    assert 'href="tel:' not in html and 'id="cm-dial"' not in html
+    assert "marked <strong>do not call</strong>" in html
+    assert "Send a check-in note" not in html  # no consent
+    dnc.email_opt_in = True
+    dnc.save()
+    html = rep_client.get(reverse("call-mode"), {"contact": dnc.pk}).content.decode()
+    assert "Send a check-in note" in html
+
+
 def test_log_without_htmx_redirects_to_call_mode(rep_client, company, callable_contact):
     contact = callable_contact(company.rep)
     response = rep_client.post(reverse("call-log"), {"contact": contact.pk, "outcome": "no_answer"})
