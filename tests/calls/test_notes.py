@@ -122,6 +122,39 @@ def test_compose_is_prefilled_from_the_reps_template_and_previews(rep_client, co
     assert "dana@acme.example" in html
 
 
+def test_merge_fields_the_rep_types_are_filled_in_and_a_refused_send_keeps_the_preview(
+    rep_client, company, dana, django_capture_on_commit_callbacks
+):
+    url = reverse("call-note-new", args=[dana.pk])
+    refused = rep_client.post(
+        url,
+        {
+            "kind": "checkin",
+            "subject": "Hello {{ frist }}",
+            "body": "Hi {{ first_name }}",
+            "action": "send",
+        },
+    ).content.decode()
+    assert "Unknown merge field {{ frist }}" in refused
+    assert "Hi Dana" in refused  # the preview still shows what would go out
+    too_long = rep_client.post(
+        url, {"kind": "checkin", "subject": "Hi", "body": "x" * 20_001, "action": "send"}
+    ).content.decode()
+    assert "Keep the note under 20,000 characters" in too_long
+    with django_capture_on_commit_callbacks(execute=True):
+        rep_client.post(
+            url,
+            {
+                "kind": "checkin",
+                "subject": "Hello {{ first_name }}",
+                "body": "How is {{ company }}?",
+                "action": "send",
+            },
+        )
+    note = OutgoingNote.objects.get()
+    assert (note.subject, note.body) == ("Hello Dana", "How is Acme Pumps Inc.?")
+
+
 def test_congratulations_for_an_important_date(rep_client, company, dana):
     item = important_date_add(contact=dana, kind="birthday", date=dt.date(1980, 1, 1))
     html = rep_client.get(

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from warmline.calls.models import TemplateKind
-from warmline.calls.services import CALLBACK_PRESETS
+from warmline.calls.services import CALLBACK_PRESETS, NOTE_BODY_MAX
 from warmline.timeline.models import Outcome
 
 OUTCOME_CHOICES = [
@@ -81,7 +81,7 @@ class CadenceForm(forms.Form):
 class MessageTemplateForm(forms.Form):
     kind = forms.ChoiceField(choices=TemplateKind.choices, widget=forms.HiddenInput)
     subject = forms.CharField(required=False, max_length=200)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    body = forms.CharField(max_length=NOTE_BODY_MAX, widget=forms.Textarea(attrs={"rows": 8}))
 
 
 class NoteForm(forms.Form):
@@ -95,6 +95,10 @@ class NoteForm(forms.Form):
     occasion = forms.IntegerField(required=False, widget=forms.HiddenInput)
     subject = forms.CharField(max_length=200, error_messages={"required": "Give it a subject."})
     body = forms.CharField(
+        max_length=NOTE_BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 10}),
-        error_messages={"required": "Write the note."},
+        error_messages={
+            "required": "Write the note.",
+            "max_length": f"Keep the note under {NOTE_BODY_MAX:,} characters: it is an e-mail.",
+        },
     )

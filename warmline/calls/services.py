@@ -47,6 +47,8 @@ CALL_OUTCOMES = (
 # Callbacks due within this window are considered handled by a call logged now.
 CALLBACK_CLOSE_WINDOW = dt.timedelta(hours=2)
 CALLBACK_MAX_AHEAD = dt.timedelta(days=366)
+# A personal note is a few paragraphs; this stops a pasted document, not a long letter.
+NOTE_BODY_MAX = 20_000
 
 
 # --- Callback times ------------------------------------------------------------------
@@ -424,6 +426,8 @@ def note_send(
         errors["subject"] = ["Give the e-mail a subject."]
     if not body.strip():
         errors["body"] = ["Write the note."]
+    elif len(body) > NOTE_BODY_MAX:
+        errors["body"] = [f"Keep the note under {NOTE_BODY_MAX:,} characters: it is an e-mail."]
     for name, text in (("subject", subject), ("body", body)):
         if "{{" in text:
             errors.setdefault(name, []).append(

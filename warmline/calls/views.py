@@ -28,7 +28,7 @@ from warmline.calls.forms import (
 from warmline.calls.hours import zone_get, zone_label
 from warmline.calls.ics import callbacks_ics
 from warmline.calls.keys import BY_ACTION, keymap_json
-from warmline.calls.merge import MERGE_FIELDS
+from warmline.calls.merge import MERGE_FIELDS, merge_render, merge_validate, merge_values
 from warmline.calls.models import CallLog, TemplateKind
 from warmline.calls.queue import call_queue_current
 from warmline.calls.ranking import weights_current
@@ -437,6 +437,14 @@ def _safe_next(request: HttpRequest, value: str | None) -> str:
     return ""
 
 
+def _note_merged(data: dict[str, Any], values: dict[str, str]) -> tuple[str, str]:
+    """(subject, body) with the merge fields the rep typed filled in, as the preview shows
+    them; an unknown or unclosed field is refused with the list of fields there are."""
+    for name in ("subject", "body"):
+        merge_validate(text=data[name], field=name)
+    return merge_render(data["subject"], values), merge_render(data["body"], values)
+
+
 @login_required
 def note_compose(request: HttpRequest, contact_id: int) -> HttpResponse:
     user = _user(request)
@@ -448,16 +456,18 @@ def note_compose(request: HttpRequest, contact_id: int) -> HttpResponse:
     occasion = _occasion_for(contact, _int_or_none(source.get("occasion")))
     next_url = _safe_next(request, source.get("next"))
     today = selectors.rep_today(user, timezone.now())
+    values = merge_values(contact=contact, rep=user, occasion=occasion, today=today)
     if request.method == "POST":
         form = NoteForm(request.POST)
         if form.is_valid() and request.POST.get("action") == "send":
             try:
+                subject, body = _note_merged(form.cleaned_data, values)
                 services.note_send(
                     rep=user,
                     contact=contact,
                     kind=form.cleaned_data["kind"],
-                    subject=form.cleaned_data["subject"],
-                    body=form.cleaned_data["body"],
+                    subject=subject,
+                    body=body,
                     occasion=occasion,
                 )
             except ValidationError as exc:
@@ -481,11 +491,12 @@ def note_compose(request: HttpRequest, contact_id: int) -> HttpResponse:
                 "occasion": occasion.pk if occasion else None,
             }
         )
-    preview = None
-    if form.is_bound and form.is_valid():
-        preview = {"subject": form.cleaned_data["subject"], "body": form.cleaned_data["body"]}
-    elif not form.is_bound:
-        preview = {"subject": form.initial["subject"], "body": form.initial["body"]}
+    # What goes out, merge fields the rep typed filled in: also after a refused send.
+    typed = form.data if form.is_bound else form.initial
+    preview = {
+        "subject": merge_render(str(typed.get("subject") or "").strip(), values),
+        "body": merge_render(str(typed.get("body") or "").strip(), values),
+    }
     context = {
         "nav": "calls",
         "contact": contact,
