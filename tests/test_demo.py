@@ -580,14 +580,18 @@ def test_demo_has_cases_across_priorities_and_statuses_some_past_their_sla(small
 def test_demo_has_callbacks_today_and_tomorrow_and_own_voicemail_scripts(small_demo):
     from zoneinfo import ZoneInfo
 
+    from warmline.calls.hours import calling_hours_status
     from warmline.calls.models import Callback, MessageTemplate
 
     reps = User.objects.filter(role=Role.REP)
     callbacks = list(Callback.objects.select_related("contact", "rep"))
-    assert len(callbacks) == 3 * reps.count()
+    # up to three per rep: only to customers for whom the promised time is in calling hours
+    assert 2 * reps.count() <= len(callbacks) <= 3 * reps.count()
+    assert {cb.rep_id for cb in callbacks} == set(reps.values_list("id", flat=True))
     for cb in callbacks:
         assert cb.contact.owner_id == cb.rep_id and cb.contact.phone and cb.note
         assert not cb.contact.do_not_call and cb.created_at < NOW
+        assert calling_hours_status(time_zone=cb.contact.time_zone, now=cb.due_at).ok
     late = [cb for cb in callbacks if cb.due_at <= NOW]
     later = [cb for cb in callbacks if cb.due_at > NOW]
     assert late and later

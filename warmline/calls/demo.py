@@ -12,6 +12,7 @@ import random
 import uuid
 from zoneinfo import ZoneInfo
 
+from warmline.calls.hours import calling_hours_status
 from warmline.calls.merge import merge_validate
 from warmline.calls.models import Callback, CallbackStatus, MessageTemplate, TemplateKind
 from warmline.people.models import Contact
@@ -96,15 +97,24 @@ def calls_demo_load(now: dt.datetime) -> list[Callback]:
         )
         if not contacts:
             continue
-        picks = rng.sample(contacts, k=min(3, len(contacts)))
+        rng.shuffle(contacts)
         specs = CALLBACKS[(index % 2) * 3 : (index % 2) * 3 + 3]
-        for contact, (kind, note) in zip(picks, specs, strict=False):
+        for kind, note in specs:
+            due_at = _due_at(kind, now=now, zone=zone, rng=rng)
+            # Promised for a time in the customer's calling hours too (no 19:00 in London).
+            contact = next(
+                (c for c in contacts if calling_hours_status(time_zone=c.time_zone, now=due_at).ok),
+                None,
+            )
+            if contact is None:
+                continue
+            contacts.remove(contact)
             callbacks.append(
                 Callback(
                     uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
                     rep=rep,
                     contact=contact,
-                    due_at=_due_at(kind, now=now, zone=zone, rng=rng),
+                    due_at=due_at,
                     note=note,
                     status=CallbackStatus.OPEN,
                     created_at=now - dt.timedelta(hours=rng.randint(20, 96)),
