@@ -151,11 +151,15 @@ def test_five_cards_with_the_keyboard_only(live_server, chromium_browser, artifa
     page.wait_for_function("() => !document.querySelector('#call-stage .htmx-settling')")
     page.screenshot(path=str(artifacts_dir / "calls-card-1280.png"), full_page=True)
 
-    # The help overlay lists the keys.
+    # The help overlay lists the keys; Esc closes it before it clears a picked outcome.
+    page.keyboard.press("v")
     page.keyboard.press("?")
     assert page.locator("#cm-help").is_visible()
     page.keyboard.press("Escape")
     assert not page.locator("#cm-help").is_visible()
+    assert page.locator("#o-voicemail").is_checked()
+    page.keyboard.press("Escape")
+    assert not page.locator("#o-voicemail").is_checked()
 
     # The timeline has every outcome.
     dana, eli, fay, gus, hana, _ = contacts

@@ -98,9 +98,10 @@
         return true;
       }
       case "cancel": {
+        // Esc closes the help first; only then does it clear the outcome picked.
+        if (help && !help.hidden) { toggleHelp(false); return true; }
         var picked = pickedOutcome();
-        if (picked) { picked.checked = false; check("cb-none"); return true; }
-        toggleHelp(false);
+        if (picked) { picked.checked = false; check("cb-none"); }
         return true;
       }
       case "help":
