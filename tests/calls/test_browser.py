@@ -203,6 +203,13 @@ def test_call_mode_on_a_phone(live_server, chromium_browser, artifacts_dir):  # 
     # words, so look inside the card's own groups).
     page.locator(".cm-outcomes").get_by_text("Left voicemail").tap()
     page.locator(".cm-script").wait_for(state="visible")
+    # the script is brought into view, clear of the sticky Log & next bar
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.cm-script').getBoundingClientRect();"
+        " const bar = document.querySelector('.cm-save').getBoundingClientRect();"
+        " return s.top >= 0 && s.bottom <= bar.top + 1; }",
+        timeout=3000,
+    )
     page.locator(".cm-callbacks").get_by_text("Tomorrow").tap()
     assert page.locator("#cb-tomorrow").is_checked()
     page.screenshot(path=str(artifacts_dir / "calls-card-390.png"), full_page=True)

@@ -135,6 +135,15 @@
     if (run(action)) ev.preventDefault();
   });
 
+  /* The voicemail script shows once voicemail is picked (key or tap): bring it into view,
+   * above the sticky Log & next bar (on a phone it starts below the fold). */
+  stage.addEventListener("change", function (ev) {
+    var input = ev.target;
+    if (!input || input.name !== "outcome" || input.value !== "voicemail") return;
+    var script = stage.querySelector(".cm-script");
+    if (script) script.scrollIntoView({ block: "nearest" });
+  });
+
   /* Help overlay */
   var help = document.getElementById("cm-help");
   var helpBtn = document.getElementById("cm-help-btn");
