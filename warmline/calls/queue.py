@@ -200,7 +200,8 @@ def _snapshot_ranking(*, user: User, now: dt.datetime) -> tuple[Ranking, bool]:
         return queue_snapshot_build(user=user, now=now, read=True, snapshot=snapshot), True
     if snapshot.read_at is None or now - snapshot.read_at >= READ_STAMP_EVERY:
         QueueSnapshot.objects.filter(rep=user).update(read_at=now)
-    return Ranking(ranked=ranked, truncated=snapshot.truncated), False
+    built_at = snapshot.built_at or now
+    return Ranking(ranked=ranked, truncated=snapshot.truncated, known_at=built_at), False
 
 
 def call_queue_current(
@@ -217,19 +218,20 @@ def call_queue_current(
     excluded = list(exclude_ids)
     ranking, built = _snapshot_ranking(user=user, now=now)
 
-    def sort(ranked: list[RankedContact]) -> CallQueue:
+    def sort(ranking: Ranking) -> CallQueue:
         return call_queue_sort(
             user=user,
             now=now,
-            ranked=ranked,
+            ranked=ranking.ranked,
+            known_at=ranking.known_at,
             exclude_ids=excluded,
             limit=limit,
             contact_id=contact_id,
         )
 
-    queue = sort(ranking.ranked)
+    queue = sort(ranking)
     if not built and ranking.truncated and contact_id is None and queue.ready_count < REFILL_AT:
-        queue = sort(queue_snapshot_build(user=user, now=now, read=True).ranked)
+        queue = sort(queue_snapshot_build(user=user, now=now, read=True))
     return queue
 
 

@@ -196,6 +196,7 @@ class Ranking:
 
     ranked: list[RankedContact]
     truncated: bool  # some provider stopped at its limit: the book holds more
+    known_at: dt.datetime  # when the providers were asked (see `call_queue_sort`)
 
 
 def call_queue_rank(*, user: User, now: dt.datetime) -> Ranking:
@@ -208,6 +209,7 @@ def call_queue_rank(*, user: User, now: dt.datetime) -> Ranking:
     return Ranking(
         ranked=reasons_rank(reasons),
         truncated=any(count >= ctx.limit for count in per_key.values()),
+        known_at=now,
     )
 
 
@@ -226,6 +228,7 @@ def call_queue_build(
         user=user,
         now=now,
         ranked=call_queue_rank(user=user, now=now).ranked,
+        known_at=now,
         exclude_ids=exclude_ids,
         limit=limit,
         contact_id=contact_id,
@@ -237,6 +240,7 @@ def call_queue_sort(
     user: User,
     now: dt.datetime,
     ranked: list[RankedContact],
+    known_at: dt.datetime | None = None,
     exclude_ids: Iterable[int] = (),
     limit: int = 50,
     contact_id: int | None = None,
@@ -249,8 +253,14 @@ def call_queue_sort(
     reconnect and lead providers leave such contacts out themselves, so a long power hour
     keeps finding people not yet tried; tried contacts with other reasons (a question, a
     date) are listed as `recent`. This part always reads the database as it is now, so a
-    snapshot's ranking can be a minute old without anyone being called against the rules."""
+    snapshot's ranking can be a minute old without anyone being called against the rules.
+
+    `known_at`: when the ranking was computed (a snapshot's build time). A reason dated
+    later than that (a callback due in a few minutes, shown early) counts as known then:
+    a call made after the ranking saw the reason has answered it, so the contact does not
+    come straight back as the next card while the snapshot still lists it."""
     since = retry_since(now)
+    known_at = known_at or now
     excluded = set(exclude_ids)
     skipped = sum(1 for r in ranked if r.contact_id in excluded)
     ranked = [r for r in ranked if r.contact_id not in excluded]
@@ -281,6 +291,8 @@ def call_queue_sort(
             hours_by_zone[fact.time_zone] = hours
         attempt = latest.get(fact.pk)
         newest = entry.newest_at
+        if newest is not None and newest > known_at:
+            newest = known_at
         if attempt is not None and (newest is None or newest <= attempt.occurred_at):
             recent.append((entry, hours, "", attempt))
             continue

@@ -257,13 +257,11 @@ def call_outcome_log(
         settled = open_callbacks  # nobody may call them back any more
     else:
         settled = open_callbacks.filter(due_at__lte=now + CALLBACK_CLOSE_WINDOW)
-    # (Most calls have none to settle: no write then.) A settled callback's reason is gone,
-    # and it may be newer than this call (due in a few minutes): the snapshot must drop it
-    # now, or the same contact comes straight back as the next card.
-    if has_callbacks and settled.update(
-        status=CallbackStatus.DONE, closed_at=now, closed_by_log=log
-    ):
-        queue_snapshot_invalidate(contact_ids=[contact.pk], rep_ids=[rep.pk])
+    # (Most calls have none to settle: no write then.) The snapshot keeps a settled
+    # callback's reason until its next rebuild, but this attempt is newer than anything the
+    # snapshot knew, so the contact waits under "tried recently" (`call_queue_sort`).
+    if has_callbacks:
+        settled.update(status=CallbackStatus.DONE, closed_at=now, closed_by_log=log)
     if callback_at is not None:
         callback_schedule(
             rep=rep, contact=contact, due_at=callback_at, note=note[:500], log=log, now=now
