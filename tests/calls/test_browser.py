@@ -231,4 +231,12 @@ def test_call_mode_on_a_phone(live_server, chromium_browser, artifacts_dir):  # 
     box = error.bounding_box()
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
     assert page.get_by_text("Not logged yet").count() == 1
+    # Today on a phone: the row buttons go under the text instead of squeezing it.
+    page.goto(f"{live_server.url}/")
+    actions = page.locator(".ct-row-actions").first
+    actions.wait_for()
+    box = actions.bounding_box()
+    assert box is not None and box["x"] < 60, box
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"Today scrolls sideways on a phone ({width}px wide)"
     context.close()
