@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from tests.factories import TeamFactory, UserFactory
 from warmline.users.models import Role, User
@@ -85,6 +86,10 @@ def chromium_browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Django keeps connections per context, and the test's ORM calls ran in the one
+        # Playwright's loop set up: close them here, or the session's test database cannot
+        # be dropped at the end ("is being accessed by other users" on PostgreSQL).
+        connections.close_all()
 
 
 @pytest.fixture
