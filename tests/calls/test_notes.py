@@ -109,6 +109,7 @@ def test_compose_is_prefilled_from_the_reps_template_and_previews(rep_client, co
         body="Hi {{ first_name }},\nhow are things?\n{{ rep_signature }}",
     )
     html = rep_client.get(reverse("call-note-new", args=[dana.pk])).content.decode()
+    assert "such as {{ first_name }}, are filled in" in html
     assert 'value="Thinking of Acme Pumps Inc."' in html
     assert "Hi Dana,\nhow are things?" in html
     response = rep_client.post(
