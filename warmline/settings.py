@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves /api/docs' Swagger UI from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "warmline.core",
