@@ -188,5 +188,9 @@ def test_an_occasion_reads_as_a_phrase_whatever_its_label(company):
     assert since.occasion(on) == "9th anniversary as our customer"
     assert work.occasion(on) == "1st work anniversary"
     assert born.occasion(on) == "birthday" and born.occasion(on, age=True) == "45th birthday"
+    leap = important_date_add(
+        contact=contact, kind="birthday", date=dt.date(1984, 2, 29), label="Leap birthday"
+    )
+    assert leap.occasion(dt.date(2027, 2, 28), age=True) == "43rd leap birthday"  # label kept
     assert promoted.occasion(on, age=True) == "promotion to VP"
     assert since.occasion(dt.date(2017, 6, 1)) == "anniversary with us"

@@ -286,11 +286,11 @@ class ImportantDate(models.Model):
             )
         if self.kind == DateKind.WORK_ANNIVERSARY:
             return f"{ordinal(years)} work anniversary" if years else "work anniversary"
+        name = self.label or str(self.get_kind_display())
+        name = name[:1].lower() + name[1:]
         if self.kind == DateKind.BIRTHDAY and age and years:
-            return f"{ordinal(years)} birthday"
-        if self.label:
-            return self.label[:1].lower() + self.label[1:]
-        return str(self.get_kind_display()).lower()
+            return f"{ordinal(years)} {name}"  # "43rd leap birthday"
+        return name
 
 
 def ordinal(n: int) -> str:
