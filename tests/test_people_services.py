@@ -152,6 +152,31 @@ def test_upcoming_dates_wrap_the_year_and_skip_past_one_offs(company):
 
 
 @pytest.mark.django_db
+def test_an_account_domain_and_website_must_be_real_addresses(company):
+    """The domain routes unknown senders' cases to the account: a garbled one is refused, as
+    is a website that is no web address. Both are refused at once; common forms are kept."""
+    from warmline.people.models import Account
+    from warmline.people.services import account_save
+
+    with pytest.raises(ValidationError) as exc:
+        account_save(
+            account=Account(
+                name="Typo Ltd", owner=company.rep, domain="not a domain!!", website="htp:/bad"
+            )
+        )
+    assert set(exc.value.message_dict) == {"domain", "website"}
+    assert "is not an e-mail domain" in exc.value.message_dict["domain"][0]
+    assert not Account.objects.filter(name="Typo Ltd").exists()
+    saved = account_save(
+        account=Account(
+            name="Good Ltd", owner=company.rep, domain="@WWW.Good.example", website="good.example"
+        )
+    )
+    assert saved.domain == "good.example"
+    saved.website = "https://good.example/about"
+    account_save(account=saved)
+
+
 def test_unknown_account_country_is_a_clear_error(company):
     from warmline.people.models import Account
     from warmline.people.services import account_save

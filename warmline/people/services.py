@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import DomainNameValidator, URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -282,8 +282,25 @@ def contact_find_duplicates(
 @transaction.atomic
 def account_save(*, account: Account) -> Account:
     """Validate and save an account; keep contacts' search text in step with its name."""
-    account.domain = account.domain.strip().lower().removeprefix("www.")
+    account.domain = account.domain.strip().lower().removeprefix("@").removeprefix("www.")
     account.country = account.country.strip().upper()
+    errors: dict[str, str] = {}
+    if account.domain:
+        # The domain routes a service desk's e-mails from unknown senders to this account.
+        try:
+            DomainNameValidator()(account.domain)
+        except ValidationError:
+            errors["domain"] = f"“{account.domain}” is not an e-mail domain (e.g. acme.com)."
+    website = account.website.strip()
+    if website:
+        try:
+            URLValidator(schemes=["http", "https"])(
+                website if "://" in website else f"https://{website}"
+            )
+        except ValidationError:
+            errors["website"] = f"“{website}” is not a web address (e.g. acme.com)."
+    if errors:
+        raise ValidationError(errors)
     if account.country and account.country not in phonenumbers.SUPPORTED_REGIONS:
         # Local phone numbers are read for this country: an unknown code would make every
         # one of them fail later with a confusing phone error.
