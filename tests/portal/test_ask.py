@@ -58,6 +58,7 @@ def test_identified_visitor_asks_their_rep(visitor_client, customer, company, ca
     entry = Interaction.objects.get(contact=customer, kind=Kind.QUESTION)
     assert entry.source == Source.PORTAL
     assert entry.body == "Can the X200 handle 15% glycol at 60 °C?"
+    assert entry.subject == "on Pump 1"  # where; the body is the question (not said twice)
     assert entry.data["question_id"] == question.pk
 
     alert = Alert.objects.get(cause=f"question:{question.pk}")

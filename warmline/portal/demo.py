@@ -29,6 +29,7 @@ from warmline.portal.models import (
     Question,
     QuestionStatus,
 )
+from warmline.portal.services import question_entry_subject
 from warmline.users.models import Role, User
 
 PRODUCTS: list[dict[str, str | int]] = [
@@ -422,7 +423,7 @@ def portal_demo_questions(*, now: dt.datetime) -> list[Question]:
         entry(
             q,
             direction=Direction.INBOUND,
-            subject=f"Asked: {q.excerpt}"[:200],
+            subject=question_entry_subject(q),
             body=q.message,
             occurred_at=q.created_at,
             external_id=f"question:{q.uuid}",

@@ -332,6 +332,12 @@ def question_event_data(*, question: Question) -> dict[str, object]:
     }
 
 
+def question_entry_subject(question: Question) -> str:
+    """The timeline entry's subject: where it was asked (its body is the question itself,
+    so repeating an excerpt in the subject showed the message twice)."""
+    return f"on {question.page_title}"[:200] if question.page_title else "on the public site"
+
+
 @transaction.atomic
 def question_ask(
     *,
@@ -376,7 +382,7 @@ def question_ask(
         direction=Direction.INBOUND,
         source=Source.PORTAL,
         external_id=f"question:{question.uuid}",
-        subject=f"Asked: {question.excerpt}"[:200],
+        subject=question_entry_subject(question),
         body=message,
         occurred_at=now,
         data={
