@@ -199,6 +199,23 @@ def test_filters_stage_tag_owner(client, company, dana):
     assert client.get(url, {"owner": "x", "stage": "nope", "page": "-3"}).status_code == 200
 
 
+def test_a_manager_lists_the_contacts_nobody_owns(client, company, dana):
+    """Unassigned contacts (from a rep who left, or new from the service desk) are the
+    manager's to hand out: the owner filter finds them. A rep has no such choice, and asking
+    for it anyway shows their own book unfiltered, never someone else's contacts."""
+    ContactFactory(owner=None, first_name="Nobodys", last_name="Customer")
+    url = reverse("contact-list")
+    client.force_login(company.manager)
+    page = client.get(url).content.decode()
+    assert '<option value="none">Unassigned</option>' in page
+    body = client.get(url, {"owner": "none"}).content.decode()
+    assert "Nobodys Customer" in body and "Dana Kowalski" not in body
+    client.force_login(company.rep)
+    assert 'value="none"' not in client.get(url).content.decode()
+    body = client.get(url, {"owner": "none"}).content.decode()
+    assert "Nobodys Customer" not in body and "Dana Kowalski" in body
+
+
 def test_pagination_without_count(rep_client, company):
     _bulk_contacts(company.rep, 30)
     first = rep_client.get(reverse("contact-list")).content.decode()

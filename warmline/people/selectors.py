@@ -67,6 +67,7 @@ class ContactFilters:
     stage: str = ""
     tag: str = ""
     account_id: int | None = None
+    unassigned: bool = False  # only contacts nobody owns (whom a manager hands out)
 
 
 def contact_search_q(q: str) -> Q:
@@ -105,6 +106,8 @@ def contact_list(*, user: User, filters: ContactFilters) -> QuerySet[Contact]:
         qs = qs.filter(contact_search_q(filters.q))
     if filters.owner_id:
         qs = qs.filter(owner_id=filters.owner_id)
+    elif filters.unassigned:
+        qs = qs.filter(owner__isnull=True)  # within the scope: only who may see them gets any
     if filters.stage:
         qs = qs.filter(stage=filters.stage)
     if filters.tag:

@@ -60,7 +60,11 @@ from warmline.timeline.models import Interaction
 from warmline.timeline.selectors import interaction_list_for_account, interaction_list_for_contact
 from warmline.timeline.services import call_log, meeting_log, note_add
 from warmline.users.models import User
-from warmline.users.selectors import user_list_owners, user_owner_ids_editable
+from warmline.users.selectors import (
+    user_can_see_unassigned,
+    user_list_owners,
+    user_owner_ids_editable,
+)
 
 TIMELINE_PAGE_SIZE = 20
 ACCOUNT_CONTACTS_SHOWN = 25
@@ -93,14 +97,20 @@ def _int_or_none(raw: Any) -> int | None:
 # --- Contact list ---------------------------------------------------------------------
 
 
+# The owner filter's value for contacts nobody owns.
+UNASSIGNED = "none"
+
+
 @login_required
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     stage = request.GET.get("stage", "")
+    owner = request.GET.get("owner", "")
     filters = ContactFilters(
         q=request.GET.get("q", "").strip()[:200],
-        owner_id=_int_or_none(request.GET.get("owner")),
+        owner_id=_int_or_none(owner) if owner != UNASSIGNED else None,
+        unassigned=owner == UNASSIGNED and user_can_see_unassigned(user=user),
         stage=stage if stage in Stage.values else "",
         tag=request.GET.get("tag", "").strip()[:60],
         account_id=_int_or_none(request.GET.get("account")),
@@ -120,6 +130,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             account = None
     context.update(
         owners=list(user_list_owners(user=user)),
+        unassigned_choice=UNASSIGNED if user_can_see_unassigned(user=user) else "",
         stages=Stage.choices,
         tags=list(tag_list().values_list("name", flat=True)),
         filter_account=account,
