@@ -3,6 +3,8 @@ the alert's ladder and write the timeline), permissions and query counts."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -176,3 +178,44 @@ def test_question_page_shows_everything_the_rep_needs(customer, company):
     assert "Call me, afternoon (12–17)" in body
     assert "X200" in body
     assert f'href="/contacts/{customer.pk}/"' in body
+
+
+def test_the_question_list_shows_whom_each_user_may_see(client: Client, customer, company):
+    """/questions/: a rep sees their own (open first, overdue marked), a manager the team's,
+    another rep none of them; answered ones under their own filter."""
+    mine = _question(customer, "about seals")
+    done = _question(customer, "about pumps")
+    done.status = QuestionStatus.ANSWERED
+    done.save()
+    Question.objects.filter(pk=mine.pk).update(answer_by=timezone.now() - dt.timedelta(hours=1))
+    theirs = _question(ContactFactory(owner=company.rep2), "for the other rep")
+
+    client.force_login(company.rep)
+    html = client.get("/questions/").content.decode()
+    assert "about seals" in html and "Overdue" in html
+    assert "about pumps" not in html and "for the other rep" not in html
+    answered = client.get("/questions/", {"status": "answered"}).content.decode()
+    assert "about pumps" in answered and "about seals" not in answered
+    assert client.get("/questions/", {"status": "nonsense", "page": "x"}).status_code == 200
+
+    client.force_login(company.manager)
+    team = client.get("/questions/", {"status": "all"}).content.decode()
+    assert all(t in team for t in ("about seals", "about pumps", "for the other rep"))
+
+    client.force_login(company.outsider_rep)
+    assert "about seals" not in client.get("/questions/").content.decode()
+    assert theirs.pk
+
+
+def test_the_question_list_costs_the_same_whatever_its_length(
+    client: Client, customer, company, django_assert_max_num_queries
+):
+    client.force_login(company.rep)
+    for i in range(3):
+        _question(customer, f"question {i}")
+    with django_assert_max_num_queries(8) as few:
+        client.get("/questions/")
+    for i in range(30):
+        _question(customer, f"more {i}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/questions/")

@@ -21,6 +21,7 @@ from warmline.portal.models import (
     NewsItem,
     Product,
     Question,
+    QuestionStatus,
 )
 from warmline.users.models import User
 
@@ -127,6 +128,17 @@ def question_get_public(*, uuid: str) -> Question:
 def question_scope(*, user: User) -> QuerySet[Question]:
     """Questions `user` may see: those routed to them and those of contacts in their book."""
     return Question.objects.filter(Q(rep=user) | Q(contact__in=contact_scope(user=user)))
+
+
+def question_list(*, user: User, status: str = "open") -> QuerySet[Question]:
+    """The questions `user` may see ("open", "answered" or "all"): a rep their own and
+    their book's, a manager the team's, oldest open first, else newest first."""
+    qs = question_scope(user=user).select_related("contact", "contact__account", "rep")
+    if status == "open":
+        return qs.filter(status__in=OPEN_STATUSES).order_by("answer_by", "id")
+    if status == "answered":
+        qs = qs.filter(status=QuestionStatus.ANSWERED)
+    return qs.order_by("-created_at", "-id")
 
 
 def question_get(*, user: User, question_id: int) -> Question:

@@ -5,6 +5,7 @@ from django.urls import path
 from warmline.portal import views_staff
 
 urlpatterns = [
+    path("", views_staff.question_list, name="question-list"),
     path("panel/", views_staff.question_panel, name="question-panel"),
     path("contact/<int:contact_id>/", views_staff.contact_questions, name="contact-questions"),
     path("<int:pk>/", views_staff.question_detail, name="question-detail"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from warmline.core.pagination import page_get, page_number_parse
 from warmline.people.selectors import contact_get
 from warmline.portal import selectors, services
 from warmline.portal.forms import AnswerForm
@@ -36,6 +37,32 @@ def question_panel(request: HttpRequest) -> HttpResponse:
     """The Today "Questions" panel alone; refetched when a "question" live event arrives."""
     user: User = request.user  # type: ignore[assignment]
     return render(request, "portal/today/questions_panel.html", questions_context(user=user))
+
+
+QUESTION_FILTERS = {"open": "Open", "answered": "Answered", "all": "All"}
+
+
+@login_required
+@require_GET
+def question_list(request: HttpRequest) -> HttpResponse:
+    """Every question the user may see: a rep's own and their book's, a manager's team's
+    (overdue ones are marked), with the waiting ones first."""
+    user: User = request.user  # type: ignore[assignment]
+    status = request.GET.get("status", "open")
+    if status not in QUESTION_FILTERS:
+        status = "open"
+    now = timezone.now()
+    page = page_get(
+        selectors.question_list(user=user, status=status),
+        number=page_number_parse(request.GET.get("page")),
+    )
+    for question in page.items:
+        question.overdue = question.is_overdue(now)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "portal/staff/question_list.html",
+        {"page": page, "status": status, "filters": QUESTION_FILTERS, "nav": "today"},
+    )
 
 
 @login_required
