@@ -19,7 +19,6 @@ from warmline.calls.merge import (
     merge_render,
     merge_unknown_fields,
     merge_values,
-    occasion_text,
 )
 from warmline.calls.models import NoteStatus, OutgoingNote
 from warmline.calls.services import message_template_save, note_send
@@ -68,9 +67,9 @@ def test_occasions_read_naturally(dana):
         contact=dana, kind="promotion", date=dt.date(2026, 5, 2), label="Promotion to VP"
     )
     on = dt.date(2026, 5, 2)
-    assert occasion_text(item=birthday, on=on) == "birthday"
-    assert occasion_text(item=anniversary, on=on) == "10th anniversary as our customer"
-    assert occasion_text(item=promotion, on=on) == "promotion to VP"
+    assert birthday.occasion(on) == "birthday"
+    assert anniversary.occasion(on) == "10th anniversary as our customer"
+    assert promotion.occasion(on) == "promotion to VP"
 
 
 def test_the_default_congratulation_reads_well_with_and_without_a_date(company, dana):

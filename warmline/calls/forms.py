@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from warmline.calls.models import TemplateKind
-from warmline.calls.services import CALLBACK_PRESETS, NOTE_BODY_MAX
+from warmline.calls.services import CALLBACK_PRESETS, NOTE_BODY_MAX, NOTE_BODY_TOO_LONG
 from warmline.timeline.models import Outcome
 
 OUTCOME_CHOICES = [
@@ -99,6 +99,6 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         error_messages={
             "required": "Write the note.",
-            "max_length": f"Keep the note under {NOTE_BODY_MAX:,} characters: it is an e-mail.",
+            "max_length": NOTE_BODY_TOO_LONG,
         },
     )

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from warmline.people.models import Contact, ImportantDate
+from warmline.people.phones import phone_display
 from warmline.users.models import User
 
 FIELD_RE = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:\|([^}]*))?\}\}")
@@ -116,11 +117,6 @@ def merge_render(text: str, values: dict[str, str]) -> str:
     return _SPACED_FIELD_RE.sub(replace, text)
 
 
-def occasion_text(*, item: ImportantDate, on: dt.date) -> str:
-    """ "birthday", "10th anniversary as our customer", "promotion to VP Operations"."""
-    return item.occasion(on)
-
-
 def when_text(*, on: dt.date, today: dt.date) -> str:
     days = (on - today).days
     if days == 0:
@@ -139,8 +135,6 @@ def rep_signature(rep: User) -> str:
         lines.append(role)
     phone = rep.direct_phone or rep.mobile_phone
     if phone:
-        from warmline.people.phones import phone_display
-
         lines.append(phone_display(phone))
     return "\n".join(lines)
 
@@ -153,8 +147,6 @@ def merge_values(
     today: dt.date | None = None,
 ) -> dict[str, str]:
     from django.utils import timezone
-
-    from warmline.people.phones import phone_display
 
     values = {
         "first_name": contact.first_name,
@@ -174,6 +166,6 @@ def merge_values(
     if occasion is not None:
         day = today or timezone.localdate()
         on = occasion.next_occurrence(day - dt.timedelta(days=7)) or occasion.date
-        values["occasion"] = occasion_text(item=occasion, on=on)
+        values["occasion"] = occasion.occasion(on)
         values["occasion_when"] = when_text(on=on, today=day)
     return values

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from warmline.calls.hours import ago_text, clock_text, span_text, zone_get
-from warmline.calls.merge import occasion_text
 from warmline.calls.models import Callback, CallbackStatus, OutgoingNote
 from warmline.calls.reasons import Reason, ReasonContext, ReasonProvider, reason_provider_register
 from warmline.people.models import Contact, ImportantDate, Stage, Tier
@@ -223,7 +222,7 @@ def date_reasons(ctx: ReasonContext) -> Iterator[Reason]:
         yield Reason(
             contact_id=item.contact_id,
             key="date",
-            text=f"{occasion_text(item=item, on=on)} {when}",
+            text=f"{item.occasion(on)} {when}",
             urgency={0: 1.3, 1: 1.0}.get(days, 0.8),
             at=surfaced,
             ref=f"date:{item.pk}",

@@ -240,7 +240,7 @@ def call_queue_sort(
     user: User,
     now: dt.datetime,
     ranked: list[RankedContact],
-    known_at: dt.datetime | None = None,
+    known_at: dt.datetime,
     exclude_ids: Iterable[int] = (),
     limit: int = 50,
     contact_id: int | None = None,
@@ -260,7 +260,6 @@ def call_queue_sort(
     a call made after the ranking saw the reason has answered it, so the contact does not
     come straight back as the next card while the snapshot still lists it."""
     since = retry_since(now)
-    known_at = known_at or now
     excluded = set(exclude_ids)
     skipped = sum(1 for r in ranked if r.contact_id in excluded)
     ranked = [r for r in ranked if r.contact_id not in excluded]
@@ -393,8 +392,6 @@ def call_card_build(
     *, user: User, item: QueueItem, now: dt.datetime, position: int = 1, remaining: int = 0
 ) -> CallCard:
     """Everything on the card: 5 queries (facts, dates, timeline, callbacks, script)."""
-    from warmline.calls.merge import occasion_text
-
     contact = item.contact
     today = rep_today(user, now)
     facts = list(PersonalFact.objects.filter(contact=contact).order_by("kind", "id")[:12])
@@ -404,7 +401,7 @@ def call_card_build(
         if on is None:
             continue
         days_away = (on - today).days
-        label = occasion_text(item=d, on=on)
+        label = d.occasion(on)
         if days_away <= 14:
             label += " " + ({0: "today", 1: "tomorrow"}.get(days_away) or f"in {days_away} days")
         dates.append(CardDate(item=d, on=on, days_away=days_away, text=label))

@@ -49,6 +49,7 @@ CALLBACK_CLOSE_WINDOW = dt.timedelta(hours=2)
 CALLBACK_MAX_AHEAD = dt.timedelta(days=366)
 # A personal note is a few paragraphs; this stops a pasted document, not a long letter.
 NOTE_BODY_MAX = 20_000
+NOTE_BODY_TOO_LONG = f"Keep the note under {NOTE_BODY_MAX:,} characters: it is an e-mail."
 
 
 # --- Callback times ------------------------------------------------------------------
@@ -425,7 +426,7 @@ def note_send(
     if not body.strip():
         errors["body"] = ["Write the note."]
     elif len(body) > NOTE_BODY_MAX:
-        errors["body"] = [f"Keep the note under {NOTE_BODY_MAX:,} characters: it is an e-mail."]
+        errors["body"] = [NOTE_BODY_TOO_LONG]
     for name, text in (("subject", subject), ("body", body)):
         if "{{" in text:
             errors.setdefault(name, []).append(

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from warmline.calls import selectors
-from warmline.calls.merge import occasion_text, when_text
+from warmline.calls.merge import when_text
 from warmline.calls.models import Callback, CallbackStatus, OutgoingNote
 from warmline.people.selectors import important_dates_upcoming
 from warmline.today.registry import Section, TodayContext, section_register
@@ -56,7 +56,7 @@ def dates_build(ctx: TodayContext) -> dict[str, Any]:
     )
     suggestions = []
     for up in upcoming:
-        occasion = occasion_text(item=up.item, on=up.on)
+        occasion = up.item.occasion(up.on)
         suggestions.append(
             {
                 "date": up,

@@ -203,6 +203,11 @@ class Question(models.Model):
         return self.is_open and self.answer_by < (now or timezone.now())
 
     @property
+    def overdue(self) -> bool:
+        """For templates: still open past its answer-by time now."""
+        return self.is_overdue()
+
+    @property
     def excerpt(self) -> str:
         text = " ".join(self.message.split())
         return text if len(text) <= 140 else text[:139].rstrip() + "…"

@@ -20,8 +20,6 @@ def questions_context(*, user: User) -> dict[str, Any]:
     count only when the page is full."""
     now = timezone.now()
     questions = question_list_open_for_rep(user=user, limit=PANEL_LIMIT)
-    for question in questions:
-        question.overdue = question.is_overdue(now)  # type: ignore[attr-defined]
     count = len(questions)
     if count == PANEL_LIMIT:
         count = question_count_open_for_rep(user=user)

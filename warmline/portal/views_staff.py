@@ -51,13 +51,10 @@ def question_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in QUESTION_FILTERS:
         status = "open"
-    now = timezone.now()
     page = page_get(
         selectors.question_list(user=user, status=status),
         number=page_number_parse(request.GET.get("page")),
     )
-    for question in page.items:
-        question.overdue = question.is_overdue(now)  # type: ignore[attr-defined]
     return render(
         request,
         "portal/staff/question_list.html",
@@ -117,11 +114,8 @@ def contact_questions(request: HttpRequest, contact_id: int) -> HttpResponse:
     questions = selectors.question_list_for_contact(contact=contact)
     if not questions and request.htmx:  # type: ignore[attr-defined]
         return HttpResponse("")
-    now = timezone.now()
-    for question in questions:
-        question.overdue = question.is_overdue(now)  # type: ignore[attr-defined]
     return render(
         request,
         "portal/staff/contact_questions.html",
-        {"contact": contact, "questions": questions, "now": now},
+        {"contact": contact, "questions": questions, "now": timezone.now()},
     )
