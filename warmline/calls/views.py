@@ -480,9 +480,8 @@ def note_compose(request: HttpRequest, contact_id: int) -> HttpResponse:
                 )
                 return redirect(next_url or reverse("call-notes"))
     else:
-        subject, body = selectors.message_template_render(
-            user=user, kind=kind, contact=contact, occasion=occasion, today=today
-        )
+        template_subject, template_body, _ = selectors.message_template_get(user=user, kind=kind)
+        subject, body = merge_render(template_subject, values), merge_render(template_body, values)
         form = NoteForm(
             initial={
                 "kind": kind,
