@@ -159,9 +159,10 @@ def test_a_callback_scheduled_for_later_shows_when_it_falls_due(company):
 
 
 def test_a_call_that_settles_a_callback_due_soon_moves_on(company):
-    """A callback shows 5 minutes before it is due, so its reason is newer than the call
-    that settles it: that call must drop it from the snapshot, or the same contact comes
-    straight back as the next card."""
+    """A callback shows 5 minutes before it is due, so its reason is dated after the call
+    that settles it. The snapshot still lists it until its next rebuild, but a reason counts
+    as no newer than the snapshot's build, so the call moves the contact to "tried recently"
+    instead of bringing them straight back as the next card."""
     rep = company.rep
     dana = person(rep, days=1, first_name="Dana")
     person(rep, days=400, first_name="Old")
