@@ -23,7 +23,7 @@ from warmline.calls.queue import (
     ranking_encode,
 )
 from warmline.calls.reasons import ReasonProvider, reason_provider_register, reasons_changed
-from warmline.calls.selectors import call_queue_build, call_queue_rank
+from warmline.calls.selectors import Callable, call_queue_build, call_queue_rank
 from warmline.calls.services import (
     call_outcome_log,
     call_outcome_undo,
@@ -89,7 +89,11 @@ def test_encoding_round_trips_every_field(company):
     def fields(entries):
         return [(e.contact_id, e.score, e.reasons, e.newest_at, e.first_at) for e in entries]
 
-    assert fields(ranking_decode(ranking_encode(ranking.ranked))) == fields(ranking.ranked)
+    ada = ranking.ranked[0].contact_id
+    known = {ada: Callable(ada, "+12125550100", NY, False, frozenset({"+12125550199"}))}
+    ranked, decoded = ranking_decode(ranking_encode(ranking.ranked, known))
+    assert fields(ranked) == fields(ranking.ranked)
+    assert decoded == known
 
 
 def test_a_fresh_snapshot_is_read_without_asking_any_provider(company, monkeypatch):
@@ -105,7 +109,25 @@ def test_a_fresh_snapshot_is_read_without_asking_any_provider(company, monkeypat
     with CaptureQueriesContext(connection) as ctx:
         assert ready(rep, now=NOW + dt.timedelta(seconds=30)) == ["Ada"]
     assert snapshot(rep).built_at == built
-    assert len(ctx.captured_queries) <= 4  # snapshot, live facts, attempts, contacts
+    assert len(ctx.captured_queries) <= 3  # snapshot, attempts, the contacts shown
+    assert '"ranked"' not in ctx.captured_queries[0]["sql"]  # this process decoded it
+
+
+def test_a_build_by_another_process_is_read_not_the_older_one_decoded_here(company):
+    rep = company.rep
+    ada = person(rep, days=900, first_name="Ada")
+    ben = person(rep, days=500, first_name="Ben")
+    assert ready(rep) == ["Ada", "Ben"]  # built and decoded in this process
+    ranking = call_queue_rank(user=rep, now=NOW)
+    theirs = [r for r in ranking.ranked if r.contact_id == ben.pk]
+    known = {ben.pk: Callable(ben.pk, ben.phone, ben.time_zone, False)}
+    QueueSnapshot.objects.filter(rep=rep).update(  # what a worker's rebuild writes
+        ranked=ranking_encode(theirs, known),
+        built_at=NOW + dt.timedelta(seconds=2),
+        build_token=12345,
+    )
+    assert ready(rep, now=NOW + dt.timedelta(seconds=5)) == ["Ben"]
+    assert ada.pk not in {r.contact_id for r in theirs}
 
 
 def test_logging_an_outcome_keeps_the_snapshot_and_moves_on(company):
@@ -253,6 +275,33 @@ def test_a_contact_moved_to_another_rep_leaves_the_old_queue_at_once(company):
     assert ready(rep, now=NOW + dt.timedelta(seconds=5)) == []  # the book is read live
 
 
+def test_do_not_call_set_behind_the_snapshots_back_is_never_shown(company):
+    """The snapshot's phone / zone / do-not-call only sort the queue: each contact returned
+    is checked against its live row, and a change makes the read sort from live rows."""
+    rep = company.rep
+    ada = person(rep, days=900, first_name="Ada")
+    person(rep, days=500, first_name="Ben")
+    assert ready(rep) == ["Ada", "Ben"]
+    built = snapshot(rep).built_at
+    type(ada).objects.filter(pk=ada.pk).update(do_not_call=True)  # an import: no signal
+    later = NOW + dt.timedelta(seconds=5)
+    assert ready(rep, now=later, limit=1) == ["Ben"]
+    q = call_queue_current(user=rep, now=later)
+    assert [(i.contact.first_name, i.held) for i in q.held] == [("Ada", "marked do not call")]
+    assert (q.ready_count, q.held_count) == (1, 1)
+    assert snapshot(rep).built_at == built  # no rebuild was needed for that
+
+
+def test_a_number_found_wrong_before_the_build_holds_until_the_phone_changes(company):
+    rep = company.rep
+    ada = person(rep, days=900, first_name="Ada")
+    call_outcome_log(rep=rep, contact=ada, outcome="wrong_number", now=NOW - dt.timedelta(days=2))
+    q = call_queue_current(user=rep, now=NOW)
+    assert q.held[0].held == f"{ada.phone} was a wrong number; update the contact's phone"
+    type(ada).objects.filter(pk=ada.pk).update(phone="+12125559999")  # no signal
+    assert ready(rep, now=NOW + dt.timedelta(seconds=5)) == ["Ada"]
+
+
 def test_an_old_snapshot_is_rebuilt(company, settings):
     settings.WARMLINE_CALL_QUEUE_MAX_AGE_SECONDS = 90
     rep = company.rep
@@ -346,6 +395,8 @@ def test_a_snapshot_in_another_format_is_rebuilt(company):
     rep = company.rep
     person(rep, first_name="Ada")
     ready(rep)
-    QueueSnapshot.objects.filter(rep=rep).update(ranked=[[1, 2.0, []]])  # an older layout
+    QueueSnapshot.objects.filter(rep=rep).update(  # an older layout, from another process
+        ranked=[[1, 2.0, []]], built_at=NOW + dt.timedelta(seconds=1)
+    )
     assert ready(rep, now=NOW + dt.timedelta(seconds=5)) == ["Ada"]
     assert snapshot(rep).built_at == NOW + dt.timedelta(seconds=5)

@@ -267,8 +267,10 @@ NOTE_OUTBOX_PREFIX = "calls-note:"
 class QueueSnapshot(models.Model):
     """A rep's call queue as ranked by the reason providers at `built_at`.
 
-    Only the ranking is stored: who is callable right now (do not call, calling hours, a
-    wrong number, tried within the retry window) is decided from live rows on every read.
+    Stored: the ranking and what made each contact callable then (phone, zone, do not
+    call, numbers marked wrong). Calling hours and who was tried within the retry window
+    are decided on every read, and every contact a read returns is checked against its
+    live row (`selectors.call_queue_sort`).
     Writes that change a reason bump `version`; the snapshot is stale when `version` moved
     past `built_version`, at `valid_until` (a callback falling due) or when it gets old."""
 
@@ -288,6 +290,8 @@ class QueueSnapshot(models.Model):
     # snapshots fresh so their cards never wait for a rebuild.
     read_at = models.DateTimeField(null=True, blank=True)
     build_ms = models.FloatField(default=0.0)
+    # New on every build: names this build's `ranked` so readers can keep it decoded.
+    build_token = models.PositiveBigIntegerField(default=0, db_default=0)
     ranked = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -6,6 +6,11 @@ rep (`QueueSnapshot`) and a card reads it back in one query; only the cheap, saf
 relevant part is computed live on every read (`selectors.call_queue_sort`: do not call,
 calling hours, wrong numbers, who was tried within the retry window, the contacts shown).
 
+With the ranking it stores what made each contact callable at build time (phone, zone,
+do not call, numbers marked wrong), so sorting the queue costs one live query (the recent
+attempts); the contacts a read returns are checked against their live rows, and a change
+there (a bulk import, say) makes that read sort from live rows instead.
+
 A snapshot is rebuilt, before a card is served from it, when
 
 - a write changed something a reason is made of (`reasons.reasons_changed` bumps its
@@ -25,10 +30,14 @@ rebuild happens in the worker, not in the rep's request.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import secrets
+import threading
 import time
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -39,10 +48,12 @@ from warmline.calls.models import QueueSnapshot
 from warmline.calls.ranking import RankedContact, ScoredReason
 from warmline.calls.reasons import Reason, reasons_next_change
 from warmline.calls.selectors import (
+    Callable,
     CallQueue,
     Ranking,
     call_queue_rank,
     call_queue_sort,
+    callable_facts,
     reason_context,
 )
 from warmline.people.models import Contact
@@ -60,6 +71,31 @@ READ_STAMP_EVERY = dt.timedelta(seconds=60)
 CLOCK_SLACK = dt.timedelta(seconds=5)
 
 
+# Decoded rankings by (rep, build token), most recently used last: a card reads the
+# snapshot row without its JSON when this process has already decoded that build.
+_Key = tuple[int, int, dt.datetime]  # rep, build token, built at
+_DECODED: OrderedDict[_Key, tuple[list[RankedContact], dict[int, Callable]]] = OrderedDict()
+_DECODED_MAX = 200  # reps
+_DECODED_LOCK = threading.Lock()
+
+
+def _decoded_get(key: _Key) -> tuple[list[RankedContact], dict[int, Callable]] | None:
+    with _DECODED_LOCK:
+        found = _DECODED.get(key)
+        if found is not None:
+            _DECODED.move_to_end(key)
+        return found
+
+
+def _decoded_put(key: _Key, decoded: tuple[list[RankedContact], dict[int, Callable]]) -> None:
+    with _DECODED_LOCK:
+        for old in [k for k in _DECODED if k[0] == key[0]]:  # older builds of this rep
+            del _DECODED[old]
+        _DECODED[key] = decoded
+        while len(_DECODED) > _DECODED_MAX:
+            _DECODED.popitem(last=False)
+
+
 def max_age() -> dt.timedelta:
     return dt.timedelta(seconds=settings.WARMLINE_CALL_QUEUE_MAX_AGE_SECONDS)
 
@@ -67,9 +103,12 @@ def max_age() -> dt.timedelta:
 # --- Encoding ------------------------------------------------------------------------
 
 
-def ranking_encode(ranked: Iterable[RankedContact]) -> list[list[Any]]:
-    """[contact_id, score, newest_at, [[key, text, urgency, at, ref, url, score], ...]] per
-    contact (newest_at is stored so that sorting the queue needs no reason decoded)."""
+def ranking_encode(
+    ranked: Iterable[RankedContact], known: Mapping[int, Callable]
+) -> list[list[Any]]:
+    """[contact_id, score, newest_at, [[key, text, urgency, at, ref, url, score], ...],
+    [phone, time_zone, do_not_call, [wrong numbers]] or None (not in the book)] per contact
+    (newest_at is stored so that sorting the queue needs no reason decoded)."""
     return [
         [
             entry.contact_id,
@@ -87,9 +126,16 @@ def ranking_encode(ranked: Iterable[RankedContact]) -> list[list[Any]]:
                 ]
                 for s in entry.reasons
             ],
+            _callable_encode(known.get(entry.contact_id)),
         ]
         for entry in ranked
     ]
+
+
+def _callable_encode(fact: Callable | None) -> list[Any] | None:
+    if fact is None:
+        return None
+    return [fact.phone, fact.time_zone, fact.do_not_call, sorted(fact.wrong)]
 
 
 def _iso(at: dt.datetime | None) -> str | None:
@@ -101,7 +147,7 @@ class StoredRanking(RankedContact):
     a card shows one contact, while the queue sorts a couple of hundred."""
 
     def __init__(self, row: list[Any]) -> None:
-        contact_id, score, newest, reasons = row
+        contact_id, score, newest, reasons, _ = row
         object.__setattr__(self, "contact_id", contact_id)
         object.__setattr__(self, "score", score)
         object.__setattr__(self, "_newest", dt.datetime.fromisoformat(newest) if newest else None)
@@ -137,8 +183,19 @@ class StoredRanking(RankedContact):
         return newest
 
 
-def ranking_decode(rows: list[list[Any]]) -> list[RankedContact]:
-    return [StoredRanking(row) for row in rows]
+def ranking_decode(rows: list[list[Any]]) -> tuple[list[RankedContact], dict[int, Callable]]:
+    """The ranked contacts and what made them callable, as `ranking_encode` stored them."""
+    ranked: list[RankedContact] = []
+    known: dict[int, Callable] = {}
+    for row in rows:
+        entry = StoredRanking(row)
+        ranked.append(entry)
+        if (fact := row[4]) is not None:
+            phone, time_zone, do_not_call, wrong = fact
+            known[entry.contact_id] = Callable(
+                entry.contact_id, phone, time_zone, do_not_call, frozenset(wrong)
+            )
+    return ranked, known
 
 
 # --- Building ------------------------------------------------------------------------
@@ -171,37 +228,65 @@ def queue_snapshot_build(
         snapshot, _ = QueueSnapshot.objects.get_or_create(rep=user)
     version = snapshot.version
     ranking = call_queue_rank(user=user, now=now)
+    known = callable_facts(user=user, contact_ids=[r.contact_id for r in ranking.ranked], now=now)
+    ranking = dataclasses.replace(ranking, known=known)
     valid_until = reasons_next_change(reason_context(user=user, now=now))
+    token = secrets.randbits(63)
     fields: dict[str, Any] = {
+        "build_token": token,
         "built_version": version,
         "built_at": now,
         "valid_until": valid_until,
         "truncated": ranking.truncated,
-        "ranked": ranking_encode(ranking.ranked),
+        "ranked": ranking_encode(ranking.ranked, known),
         "build_ms": round((time.perf_counter() - started) * 1000, 2),
     }
     if read:
         fields["read_at"] = now
-    QueueSnapshot.objects.filter(rep=user).filter(
-        Q(built_at__isnull=True) | Q(built_at__lte=now)
-    ).update(**fields)
+    stored = (
+        QueueSnapshot.objects.filter(rep=user)
+        .filter(Q(built_at__isnull=True) | Q(built_at__lte=now))
+        .update(**fields)
+    )
+    if stored:
+        _decoded_put((user.pk, token, now), (ranking.ranked, known))
     return ranking
 
 
 def _snapshot_ranking(*, user: User, now: dt.datetime) -> tuple[Ranking, bool]:
-    """(ranking, built just now) for a read: the stored one if fresh, else a new one."""
-    snapshot = QueueSnapshot.objects.filter(rep=user).first()
-    if snapshot is None or not queue_snapshot_fresh(snapshot, now=now):
+    """(ranking, built just now) for a read: the stored one if fresh, else a new one. The
+    row is read without its JSON when this process has decoded the same build before."""
+    snapshot = QueueSnapshot.objects.filter(rep=user).defer("ranked").first()
+    if (
+        snapshot is None
+        or snapshot.built_at is None  # (never built)
+        or not queue_snapshot_fresh(snapshot, now=now)
+    ):
         return queue_snapshot_build(user=user, now=now, read=True, snapshot=snapshot), True
-    try:
-        ranked = ranking_decode(snapshot.ranked)
-    except (TypeError, ValueError):  # written by another version of this code: rebuild
-        logger.warning("call queue: unreadable snapshot of user %s; rebuilding", user.pk)
-        return queue_snapshot_build(user=user, now=now, read=True, snapshot=snapshot), True
+    built_at = snapshot.built_at
+    key = (user.pk, snapshot.build_token, built_at)
+    decoded = _decoded_get(key)
+    if decoded is None:
+        rows = (
+            QueueSnapshot.objects.filter(
+                rep=user, build_token=snapshot.build_token, built_at=built_at
+            )
+            .values_list("ranked", flat=True)
+            .first()
+        )
+        if rows is None:  # rebuilt by another process since the row was read: read again
+            return _snapshot_ranking(user=user, now=now)
+        try:
+            decoded = ranking_decode(rows)
+        except (TypeError, ValueError):  # written by another version of this code: rebuild
+            logger.warning("call queue: unreadable snapshot of user %s; rebuilding", user.pk)
+            return queue_snapshot_build(user=user, now=now, read=True, snapshot=snapshot), True
+        _decoded_put(key, decoded)
+    ranked, known = decoded
     if snapshot.read_at is None or now - snapshot.read_at >= READ_STAMP_EVERY:
         QueueSnapshot.objects.filter(rep=user).update(read_at=now)
-    built_at = snapshot.built_at or now
-    return Ranking(ranked=ranked, truncated=snapshot.truncated, known_at=built_at), False
+    ranking = Ranking(ranked=ranked, truncated=snapshot.truncated, known_at=built_at, known=known)
+    return ranking, False
 
 
 def call_queue_current(
@@ -224,6 +309,7 @@ def call_queue_current(
             now=now,
             ranked=ranking.ranked,
             known_at=ranking.known_at,
+            known=ranking.known,
             exclude_ids=excluded,
             limit=limit,
             contact_id=contact_id,

@@ -2,15 +2,17 @@
 
 The queue has two halves. `call_queue_rank` asks every reason provider (a handful of
 bounded, indexed queries each) and ranks the contacts; call mode keeps that ranking per rep
-in a snapshot (`queue.py`). `call_queue_sort` then decides from live rows who may be called
-now (three queries: the contacts' phone / zone / do-not-call, recent call attempts, the
-contacts shown). Nothing scans the whole book in Python.
+in a snapshot (`queue.py`), with what makes each contact callable at all (phone, zone, do
+not call, numbers marked wrong) as of the same moment. `call_queue_sort` then decides who
+may be called now: recent call attempts are read live, and every contact it returns is
+checked against its live row (two queries: attempts, the contacts shown). Nothing scans
+the whole book in Python.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -101,13 +103,23 @@ class CallQueue:
 
 
 @dataclass(frozen=True)
-class _Callable:
-    """What the queue needs to know to sort a contact into ready / held / recent."""
+class Callable:
+    """What the queue needs to know to sort a contact into ready / held / recent, besides
+    the calling hours and the recent attempts (both always taken as of now)."""
 
     pk: int
     phone: str
     time_zone: str
     do_not_call: bool
+    wrong: frozenset[str] = frozenset()  # numbers a call found wrong
+
+    def matches(self, contact: Contact) -> bool:
+        """Still true of the contact's live row (the numbers marked wrong are not on it)."""
+        return (self.phone, self.time_zone, self.do_not_call) == (
+            contact.phone,
+            contact.time_zone,
+            contact.do_not_call,
+        )
 
 
 @dataclass(frozen=True)
@@ -124,17 +136,21 @@ class Attempt:
 
 
 def _attempts(
-    contact_ids: Iterable[int], *, since: dt.datetime
+    contact_ids: Iterable[int], *, since: dt.datetime, wrong_ever: bool = True
 ) -> tuple[dict[int, Attempt], dict[int, set[str]]]:
-    """Latest call attempt per contact since `since`, and the numbers marked wrong.
+    """Latest call attempt per contact since `since`, and the numbers marked wrong (ever,
+    or with `wrong_ever=False` only by the attempts since `since`).
 
     One query on the (contact, -occurred_at) index, a second one only if some number was
     marked wrong. An outcome undone in call mode does not count (its CallLog has undone_at
     set)."""
     ids = list(contact_ids)
+    when = Q(occurred_at__gte=since)
+    if wrong_ever:
+        when |= Q(outcome=Outcome.WRONG_NUMBER)
     rows = (
         Interaction.objects.filter(in_ids("contact_id", ids), kind__in=ATTEMPT_KINDS)
-        .filter(Q(occurred_at__gte=since) | Q(outcome=Outcome.WRONG_NUMBER))
+        .filter(when)
         .filter(call_log__undone_at__isnull=True)
         .order_by("-occurred_at", "-id")
         .values_list("contact_id", "kind", "outcome", "occurred_at")
@@ -163,7 +179,35 @@ def _attempts(
     return latest, wrong
 
 
-def _held_reason(contact: Contact | _Callable, hours: HoursStatus, wrong: set[str]) -> str:
+def callable_facts(
+    *, user: User, contact_ids: Iterable[int], now: dt.datetime, wrong: bool = True
+) -> dict[int, Callable]:
+    """Phone, zone, do not call and the numbers marked wrong of those of `contact_ids` in
+    `user`'s book, read now (two queries, one with `wrong=False`; a queue snapshot stores
+    them)."""
+    ids = list(contact_ids)
+    if not ids:
+        return {}
+    rows = (
+        # Unordered, so the engine looks the ids up instead of walking the book in name order.
+        contact_scope(user=user)
+        .filter(in_ids("pk", ids))
+        .order_by()
+        .values_list("id", "phone", "time_zone", "do_not_call")
+    )
+    facts = {row[0]: Callable(*row) for row in rows}
+    if not wrong or not facts:
+        return facts
+    _, found = _attempts(facts.keys(), since=now, wrong_ever=True)
+    for pk, phones in found.items():
+        fact = facts[pk]
+        facts[pk] = Callable(
+            fact.pk, fact.phone, fact.time_zone, fact.do_not_call, frozenset(phones)
+        )
+    return facts
+
+
+def _held_reason(contact: Contact | Callable, hours: HoursStatus, wrong: Iterable[str]) -> str:
     if contact.do_not_call:
         return "marked do not call"
     if not contact.phone:
@@ -197,6 +241,8 @@ class Ranking:
     ranked: list[RankedContact]
     truncated: bool  # some provider stopped at its limit: the book holds more
     known_at: dt.datetime  # when the providers were asked (see `call_queue_sort`)
+    # What made the ranked contacts callable at `known_at` (a snapshot stores it).
+    known: Mapping[int, Callable] | None = None
 
 
 def call_queue_rank(*, user: User, now: dt.datetime) -> Ranking:
@@ -241,25 +287,34 @@ def call_queue_sort(
     now: dt.datetime,
     ranked: list[RankedContact],
     known_at: dt.datetime,
+    known: Mapping[int, Callable] | None = None,
     exclude_ids: Iterable[int] = (),
     limit: int = 50,
     contact_id: int | None = None,
 ) -> CallQueue:
-    """Sort ranked contacts into ready / held / recent from live rows; load the shown ones.
+    """Sort ranked contacts into ready / held / recent; load the shown ones.
 
     Held back: do not call, no phone, a number marked wrong, outside calling hours. A
     contact tried (any outcome) within WARMLINE_CALL_RETRY_HOURS leaves the queue until a
     reason newer than that attempt comes up (e.g. the callback the rep scheduled). The
     reconnect and lead providers leave such contacts out themselves, so a long power hour
     keeps finding people not yet tried; tried contacts with other reasons (a question, a
-    date) are listed as `recent`. This part always reads the database as it is now, so a
-    snapshot's ranking can be a minute old without anyone being called against the rules.
+    date) are listed as `recent`.
+
+    Calling hours and attempts are always taken as of now. Phone, zone and do not call come
+    from `known` (a snapshot's, as of `known_at`) when given, else from the database; either
+    way every contact returned is checked against its live row, and if one changed (a bulk
+    import, a "do not call again" just logged) or left the book, the whole sort is redone
+    from live rows. So a snapshot can be a minute old without anyone being shown to call
+    against the rules; only the counts can lag, by as long as the snapshot is fresh.
 
     `known_at`: when the ranking was computed (a snapshot's build time). A reason dated
     later than that (a callback due in a few minutes, shown early) counts as known then:
     a call made after the ranking saw the reason has answered it, so the contact does not
     come straight back as the next card while the snapshot still lists it."""
     since = retry_since(now)
+    if known is not None and known_at <= since:  # older than the retry window: not enough
+        known = None
     excluded = set(exclude_ids)
     skipped = sum(1 for r in ranked if r.contact_id in excluded)
     ranked = [r for r in ranked if r.contact_id not in excluded]
@@ -267,15 +322,14 @@ def call_queue_sort(
         ranked = [r for r in ranked if r.contact_id == contact_id]
     # Sort everyone into ready / held / recent from a few columns (no model instances), then
     # load full contacts only for the items returned: the cost does not grow with `ranked`.
-    facts = {
-        row[0]: _Callable(*row)
-        # Unordered, so the engine looks the ids up instead of walking the book in name order.
-        for row in contact_scope(user=user)
-        .filter(in_ids("pk", [r.contact_id for r in ranked]))
-        .order_by()
-        .values_list("id", "phone", "time_zone", "do_not_call")
-    }
-    latest, wrong = _attempts(facts.keys(), since=since) if facts else ({}, {})
+    ids = [r.contact_id for r in ranked]
+    if known is not None:
+        facts = known
+        # Numbers found wrong since `known_at` are among the attempts since `since`.
+        latest, wrong = _attempts(ids, since=since, wrong_ever=False) if ids else ({}, {})
+    else:  # the numbers ever found wrong come with the attempts (the same index range)
+        facts = callable_facts(user=user, contact_ids=ids, now=now, wrong=False)
+        latest, wrong = _attempts(facts.keys(), since=since) if facts else ({}, {})
     ready: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
     held: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
     recent: list[tuple[RankedContact, HoursStatus, str, Attempt | None]] = []
@@ -295,13 +349,15 @@ def call_queue_sort(
         if attempt is not None and (newest is None or newest <= attempt.occurred_at):
             recent.append((entry, hours, "", attempt))
             continue
-        why = _held_reason(fact, hours, wrong.get(fact.pk, set()))
+        found = wrong.get(fact.pk)
+        why = _held_reason(fact, hours, fact.wrong | found if found else fact.wrong)
         (held if why else ready).append((entry, hours, why, None))
     shown = [*ready[:limit], *held[:limit], *recent[:limit]]
     contacts = (
         {
             c.pk: c
-            for c in Contact.objects.filter(pk__in=[e.contact_id for e, *_ in shown])
+            for c in contact_scope(user=user)
+            .filter(pk__in=[e.contact_id for e, *_ in shown])
             .order_by()
             .select_related("account")
             .defer("search_text")
@@ -309,6 +365,13 @@ def call_queue_sort(
         if shown
         else {}
     )
+    if known is not None and any(
+        (c := contacts.get(e.contact_id)) is None or not facts[e.contact_id].matches(c)
+        for e, *_ in shown
+    ):
+        queue = call_queue_sort(user=user, now=now, ranked=ranked, known_at=known_at, limit=limit)
+        queue.skipped = skipped
+        return queue
 
     def items(
         rows: list[tuple[RankedContact, HoursStatus, str, Attempt | None]],
