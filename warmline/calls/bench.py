@@ -42,7 +42,7 @@ from warmline.calls.keys import FLOWS
 from warmline.calls.models import Callback, CallLog, OutgoingNote, QueueSnapshot
 from warmline.calls.queue import queue_snapshot_build
 from warmline.calls.selectors import PROVIDER_LIMIT
-from warmline.core.bench import machine_description, percentile
+from warmline.core.bench import machine_description, percentile, settle_after_seeding
 from warmline.people.models import Account, Contact, ImportantDate, PersonalFact, Stage, Tier
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome
 from warmline.users.models import Role, User
@@ -341,9 +341,7 @@ def calls_bench_seed(
         )
     added = _seed_filler(filler, rng=rng, now=now)
     entries, _ = _seed_book(rep=rep, book=book, rng=rng, now=now)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    settle_after_seeding()
     return Seeded(
         rep=rep,
         book=book,
@@ -603,7 +601,9 @@ def calls_bench_markdown(*, measured: Measured, seeded: Seeded, requests: int) -
             f"the next two days), {max(1, seeded.book // 40):,} open callbacks (a third due "
             f"now). {seeded.filler_added:,} filler contacts of other reps were added to reach "
             f"the database size (each with two newsletter entries); the rest were there. "
-            f"Seeding took {seeded.seconds:.0f} s.",
+            f"Seeding took {seeded.seconds:.0f} s; then the database was settled as a "
+            "working one is (`settle_after_seeding`: planner statistics on PostgreSQL, the "
+            "write-ahead log checkpointed on SQLite).",
             "",
             "**Method.** In process through Django's test client, logged in as the rep, "
             "with the `HX-Request` header call mode sends, so the time is the server's "
@@ -612,8 +612,10 @@ def calls_bench_markdown(*, measured: Measured, seeded: Seeded, requests: int) -
             "collection paused while timing; *CPU p95* is this thread's CPU time, without "
             "the neighbours of a shared machine. The next card is the rep's queue as ranked by "
             "the reason providers, read from the rep's snapshot (`warmline/calls/queue.py`), "
-            "sorted into ready / held back / tried recently from live rows (do not call, "
-            "calling hours, wrong numbers, attempts within the retry window), plus the card "
+            "sorted into ready / held back / tried recently as of now (calling hours and "
+            "the attempts within the retry window read live; phone, zone, do not call and "
+            "wrong numbers as the snapshot stored them, with every contact shown checked "
+            "against its live row), plus the card "
             "(facts, dates, the last five timeline entries, callbacks, voicemail script) and "
             "the rep's day. The snapshot is rebuilt whenever a write changes a reason, when a "
             "reason falls due, when it is older than "

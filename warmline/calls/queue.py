@@ -2,14 +2,13 @@
 
 Asking every reason provider costs a couple of dozen queries (about 50 ms for a book of
 5,000), too slow to repeat for every card of a power hour. So the ranking is stored per
-rep (`QueueSnapshot`) and a card reads it back in one query; only the cheap, safety-
-relevant part is computed live on every read (`selectors.call_queue_sort`: do not call,
-calling hours, wrong numbers, who was tried within the retry window, the contacts shown).
-
-With the ranking it stores what made each contact callable at build time (phone, zone,
-do not call, numbers marked wrong), so sorting the queue costs one live query (the recent
-attempts); the contacts a read returns are checked against their live rows, and a change
-there (a bulk import, say) makes that read sort from live rows instead.
+rep (`QueueSnapshot`), with what made each contact callable at build time (phone, zone,
+do not call, numbers marked wrong), and a card reads it back in one query (without its
+JSON when this process has decoded the same build before). What is computed on every read
+(`selectors.call_queue_sort`) is the safety-relevant part: calling hours, who was tried
+within the retry window (one query), and the live rows of the contacts shown, checked
+against the stored facts; a change there (a bulk import, say) makes that read sort from
+live rows instead.
 
 A snapshot is rebuilt, before a card is served from it, when
 
@@ -298,7 +297,7 @@ def call_queue_current(
     contact_id: int | None = None,
 ) -> CallQueue:
     """Whom `user` should call now, as call mode shows it: the snapshot's ranking (rebuilt
-    first when stale) sorted into ready / held / recent from live rows."""
+    first when stale) sorted into ready / held / recent as of now."""
     now = now or timezone.now()
     excluded = list(exclude_ids)
     ranking, built = _snapshot_ranking(user=user, now=now)

@@ -173,10 +173,24 @@ def bench_seed(*, config: BenchConfig, progress: Callable[[int], None] | None = 
         with connection.cursor() as cursor:  # 256 MB of page cache while indexes grow
             cursor.execute("PRAGMA cache_size=-262144")
     result = DemoBuilder(size=config.size, now=timezone.now(), progress=progress).run()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    settle_after_seeding()
     return result
+
+
+def settle_after_seeding() -> None:
+    """Leave the database as a working one would be, not as a bulk load leaves it: on
+    PostgreSQL vacuumed and analysed (else autovacuum starts on the new rows while the
+    figures are taken, and the first reads of each new row write its hint bits); on SQLite
+    the write-ahead log folded back into the file. (After the calls seeding the log held
+    76 MB that the first measured writes paid to checkpoint: logging an outcome measured
+    26.8 / 36.6 ms median / p95 without this, 17.7 ms p95 with it. A working database
+    checkpoints every 1,000 pages.)"""
+    in_transaction = connection.in_atomic_block  # (a test's): neither can run inside one
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE" if in_transaction else "VACUUM (ANALYZE)")
+        elif connection.vendor == "sqlite" and not in_transaction:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # --- Measuring ----------------------------------------------------------------------------
