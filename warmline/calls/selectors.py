@@ -526,7 +526,9 @@ def call_log_get(*, user: User, log_id: int) -> CallLog:
 
 def message_template_get(*, user: User, kind: str) -> tuple[str, str, bool]:
     """(subject, body, is_custom) of the rep's template of `kind`, or the default."""
-    row = MessageTemplate.objects.filter(owner=user, kind=kind).first()
+    # (One row at most: owner and kind are unique together. No ordering, so no join to
+    # the users table that the model's default ordering by owner would bring.)
+    row = next(iter(MessageTemplate.objects.filter(owner=user, kind=kind).order_by()[:1]), None)
     if row is not None:
         return row.subject, row.body, True
     default = DEFAULT_TEMPLATES[kind]
