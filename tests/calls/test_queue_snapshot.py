@@ -32,6 +32,7 @@ from warmline.calls.services import (
     contact_cadence_set,
 )
 from warmline.people.models import Tier
+from warmline.people.phones import phone_display
 from warmline.people.services import important_date_add
 from warmline.timeline.services import meeting_log
 from warmline.users.models import Role
@@ -297,7 +298,10 @@ def test_a_number_found_wrong_before_the_build_holds_until_the_phone_changes(com
     ada = person(rep, days=900, first_name="Ada")
     call_outcome_log(rep=rep, contact=ada, outcome="wrong_number", now=NOW - dt.timedelta(days=2))
     q = call_queue_current(user=rep, now=NOW)
-    assert q.held[0].held == f"{ada.phone} was a wrong number; update the contact's phone"
+    assert (
+        q.held[0].held
+        == f"{phone_display(ada.phone)} was a wrong number; update the contact's phone"
+    )
     type(ada).objects.filter(pk=ada.pk).update(phone="+12125559999")  # no signal
     assert ready(rep, now=NOW + dt.timedelta(seconds=5)) == ["Ada"]
 

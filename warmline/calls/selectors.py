@@ -35,6 +35,7 @@ from warmline.calls.ranking import RankedContact, ScoredReason, reasons_rank
 from warmline.calls.reasons import ReasonContext, reasons_collect
 from warmline.core.db import in_ids
 from warmline.people.models import Contact, ImportantDate, PersonalFact
+from warmline.people.phones import phone_display
 from warmline.people.selectors import contact_scope
 from warmline.timeline.models import Interaction, Kind, Outcome
 from warmline.timeline.selectors import interaction_list_for_contact
@@ -213,7 +214,7 @@ def _held_reason(contact: Contact | Callable, hours: HoursStatus, wrong: Iterabl
     if not contact.phone:
         return "no phone number on record"
     if contact.phone in wrong:
-        return f"{contact.phone} was a wrong number; update the contact's phone"
+        return f"{phone_display(contact.phone)} was a wrong number; update the contact's phone"
     if not hours.ok:
         return hours.text
     return ""
