@@ -36,6 +36,18 @@ def test_sections_are_registered_and_replace_the_builtin_ones():
     assert by_key["dates"].template == "calls/today/dates.html"
 
 
+def test_the_sections_of_a_book_are_shown_to_those_who_own_one(company):
+    from warmline.today.registry import sections_build
+
+    def keys(user):
+        return {r.section.key for r in sections_build(ctx(user))}
+
+    assert {"calls", "stale", "dates"} <= keys(company.rep)
+    assert {"calls", "stale", "dates"} <= keys(company.manager)
+    for user in (company.agent, company.marketer):
+        assert not {"calls", "stale", "dates"} & keys(user)
+
+
 def test_the_reps_day_counts_calls_connects_voicemails_and_notes(company):
     rep = company.rep
     now = timezone.now()

@@ -23,6 +23,8 @@ from warmline.users.models import Role, User
 
 
 def has_book(user: User) -> bool:
+    """Reps and managers own contacts; agents and marketers get no calls, reconnects or
+    dates of their own, so those sections would only ever be empty for them."""
     return user.role in (Role.REP, Role.MANAGER)
 
 
@@ -87,6 +89,7 @@ def register() -> None:
             order=50,
             template="calls/today/stale.html",
             build=stale_build,
+            visible=has_book,
         )
     )
     section_register(
@@ -96,5 +99,6 @@ def register() -> None:
             order=60,
             template="calls/today/dates.html",
             build=dates_build,
+            visible=has_book,
         )
     )
