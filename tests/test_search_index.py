@@ -127,3 +127,61 @@ def test_postgres_has_the_trigram_index():
         row = cursor.fetchone()
     assert row is not None and "gin_trgm_ops" in row[0]
     assert search_index_ensure(connection=connection) is False
+
+
+@pytest.mark.django_db
+def test_names_with_accents_are_found_as_typed_without_them(company):
+    from warmline.people.services import contact_create
+
+    account = AccountFactory(name="Café Zürich")
+    jurgen = contact_create(
+        data=ContactData(
+            first_name="Jürgen", last_name="Müller", account=account, owner=company.rep
+        )
+    )
+    anna = contact_create(
+        data=ContactData(first_name="Anna", last_name="Muller", owner=company.rep)
+    )
+
+    def found(q):
+        return set(contact_list(user=company.rep, filters=ContactFilters(q=q)))
+
+    assert found("müller") == {jurgen}
+    assert found("mueller") == {jurgen}
+    assert found("muller") == {jurgen, anna}
+    assert found("juergen mueller") == {jurgen}
+    assert found("zurich") == {jurgen}
+    assert found("Zuerich") == {jurgen}
+
+
+def test_a_digest_read_back_gets_no_second_copy_of_its_forms():
+    from warmline.people.search import SEPARATOR, search_text_with_forms
+
+    once = search_text_with_forms(["jürgen müller", "acme"])
+    assert once == "jürgen müller | jurgen muller | juergen mueller | acme"
+    assert search_text_with_forms(once.split(SEPARATOR)) == once
+
+
+@pytest.mark.django_db
+def test_the_migration_adds_the_forms_to_digests_written_before(company):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("warmline.people.migrations.0005_search_text_ascii_forms")
+    old = ContactFactory(
+        owner=company.rep,
+        first_name="Jürgen",
+        last_name="Müller",
+        emails=[("jm@example.de", "work")],
+    )
+    plain = ContactFactory(owner=company.rep, first_name="Ann", last_name="Lee")
+    Contact.objects.filter(pk=old.pk).update(search_text="jürgen | müller | jürgen müller")
+    Contact.objects.filter(pk=plain.pk).update(search_text="ann | lee | ann lee")
+    migration.forwards(apps, None)
+    assert Contact.objects.get(pk=old.pk).search_text == (
+        "jürgen | jurgen | juergen | müller | muller | mueller | jürgen müller"
+        " | jurgen muller | juergen mueller"
+    )
+    assert Contact.objects.get(pk=plain.pk).search_text == "ann | lee | ann lee"
+    assert set(contact_list(user=company.rep, filters=ContactFilters(q="mueller"))) == {old}
