@@ -137,3 +137,12 @@ def test_today_with_every_registered_section_is_bounded(rep_client, company):
     with CaptureQueriesContext(connection) as many:
         assert rep_client.get(url).status_code == 200
     assert len(few) == len(many), "\n".join(q["sql"][:300] for q in many.captured_queries)
+
+
+def test_the_tagline_speaks_to_whoever_signs_in(client, company):
+    for user, tagline in [
+        (company.rep, "the people worth a call today."),
+        (company.agent, "what needs you today."),
+    ]:
+        client.force_login(user)
+        assert tagline in client.get(reverse("today")).content.decode()
