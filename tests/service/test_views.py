@@ -226,3 +226,20 @@ def test_today_section_refresh_endpoint(client: Client, book: Book) -> None:
     html = client.get("/cases/today/", HTTP_HX_REQUEST="true").content.decode()
     assert 'id="today-cases"' in html and "Overdue one" in html
     assert 'hx-trigger="warmline:alert from:document"' in html
+
+
+def test_an_agents_today_lists_the_cases_assigned_to_them(client: Client, book: Book) -> None:
+    from warmline.service.services import case_update
+
+    agent = book.company.agent
+    client.force_login(agent)
+    assert "No open case is assigned to you" in client.get("/").content.decode()
+    mine = _open(book, subject="Pump leaking badly")
+    _open(book, contact=book.omar, subject="Someone else's")
+    case_update(case=mine, changes={"assigned_agent": agent}, actor=agent)
+    html = client.get("/").content.decode()
+    assert "1 open case assigned to you" in html
+    assert "Pump leaking badly" in html and "Someone else" not in html
+    client.force_login(book.company.rep)
+    html = client.get("/").content.decode()
+    assert "1 open case of your customers" in html and "Pump leaking badly" in html

@@ -16,7 +16,7 @@ from warmline.core.db import in_subquery
 from warmline.people.models import Contact
 from warmline.service.models import UNRESOLVED, Case, CaseNote, SlaStepFired
 from warmline.timeline.models import Interaction
-from warmline.users.models import User
+from warmline.users.models import Role, User
 from warmline.users.selectors import user_can_see_unassigned, user_owner_ids_visible
 
 CASE_RELATED = ("contact", "contact__owner", "account", "assigned_agent")
@@ -93,11 +93,15 @@ def case_list(*, user: User, filters: CaseFilters) -> QuerySet[Case]:
 
 
 def case_list_today(*, user: User, limit: int = 15) -> tuple[list[Case], int]:
-    """The user's own customers' unresolved cases for *Today*, oldest breach first, and how
-    many there are in all. Two queries whatever the size of the book."""
-    qs = Case.objects.filter(
-        in_subquery("contact_id", _contacts_of(user.pk)), status__in=UNRESOLVED
-    )
+    """The unresolved cases *Today* shows, oldest breach first, and how many there are in
+    all: a service agent's are the cases assigned to them (they own no customers), anyone
+    else's are their own customers' cases. Two queries whatever the size of the book."""
+    if user.role == Role.AGENT:
+        qs = Case.objects.filter(assigned_agent=user, status__in=UNRESOLVED)
+    else:
+        qs = Case.objects.filter(
+            in_subquery("contact_id", _contacts_of(user.pk)), status__in=UNRESOLVED
+        )
     total = qs.count()
     if not total:
         return [], 0
