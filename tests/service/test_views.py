@@ -225,7 +225,7 @@ def test_today_section_refresh_endpoint(client: Client, book: Book) -> None:
     client.force_login(book.company.rep)
     html = client.get("/cases/today/", HTTP_HX_REQUEST="true").content.decode()
     assert 'id="today-cases"' in html and "Overdue one" in html
-    assert 'hx-trigger="warmline:alert from:document"' in html
+    assert 'hx-trigger="warmline:alert from:document, warmline:case from:document"' in html
 
 
 def test_an_agents_today_lists_the_cases_assigned_to_them(client: Client, book: Book) -> None:
@@ -243,3 +243,15 @@ def test_an_agents_today_lists_the_cases_assigned_to_them(client: Client, book: 
     client.force_login(book.company.rep)
     html = client.get("/").content.decode()
     assert "1 open case of your customers" in html and "Pump leaking badly" in html
+
+
+def test_a_case_opened_or_changed_reaches_the_reps_and_the_agents_open_tabs(book: Book) -> None:
+    from warmline.alerts.models import LiveEvent
+    from warmline.service.services import case_update
+
+    case = _open(book, subject="Pump leaking badly")
+    events = list(LiveEvent.objects.filter(event="case"))
+    assert [(e.user_id, e.data["case"]) for e in events] == [(book.company.rep.pk, case.pk)]
+    case_update(case=case, changes={"assigned_agent": book.company.agent}, actor=None)
+    latest = {e.user_id for e in LiveEvent.objects.filter(event="case").order_by("-id")[:2]}
+    assert latest == {book.company.rep.pk, book.company.agent.pk}

@@ -442,7 +442,27 @@ def case_create(
             when=case.resolved_at or now,
             external_key=_external_key(case, "resolved"),
         )
+    _publish_case(case=case)
     return case
+
+
+def _publish_case(*, case: Case) -> None:
+    """Tell the open tabs of the customer's rep and of the case's agent (their *Today* case
+    list refreshes at once, not at the next SLA step). Sent on commit."""
+    from warmline.alerts.services import live_event_publish
+
+    owners = Contact.objects.filter(pk=case.contact_id).values_list("owner_id", flat=True)
+    users = [pk for pk in (*owners, case.assigned_agent_id) if pk is not None]
+    live_event_publish(
+        user_ids=users,
+        event="case",
+        data={
+            "case": case.pk,
+            "subject": case.subject,
+            "priority": case.priority,
+            "status": case.status,
+        },
+    )
 
 
 @dataclass
@@ -540,6 +560,7 @@ def case_update(
         extra={"changes": {n: [o, v] for n, (o, v) in changed.items()}},
     )
     _alerts_settle(case=locked)
+    _publish_case(case=locked)
     return CaseChange(case=locked, changed=changed)
 
 
