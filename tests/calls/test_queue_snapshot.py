@@ -23,7 +23,7 @@ from warmline.calls.queue import (
     ranking_encode,
 )
 from warmline.calls.reasons import ReasonProvider, reason_provider_register, reasons_changed
-from warmline.calls.selectors import Callable, call_queue_build, call_queue_rank
+from warmline.calls.selectors import CallFacts, call_queue_build, call_queue_rank
 from warmline.calls.services import (
     call_outcome_log,
     call_outcome_undo,
@@ -91,7 +91,7 @@ def test_encoding_round_trips_every_field(company):
         return [(e.contact_id, e.score, e.reasons, e.newest_at, e.first_at) for e in entries]
 
     ada = ranking.ranked[0].contact_id
-    known = {ada: Callable(ada, "+12125550100", NY, False, frozenset({"+12125550199"}))}
+    known = {ada: CallFacts(ada, "+12125550100", NY, False, frozenset({"+12125550199"}))}
     ranked, decoded = ranking_decode(ranking_encode(ranking.ranked, known))
     assert fields(ranked) == fields(ranking.ranked)
     assert decoded == known
@@ -121,7 +121,7 @@ def test_a_build_by_another_process_is_read_not_the_older_one_decoded_here(compa
     assert ready(rep) == ["Ada", "Ben"]  # built and decoded in this process
     ranking = call_queue_rank(user=rep, now=NOW)
     theirs = [r for r in ranking.ranked if r.contact_id == ben.pk]
-    known = {ben.pk: Callable(ben.pk, ben.phone, ben.time_zone, False)}
+    known = {ben.pk: CallFacts(ben.pk, ben.phone, ben.time_zone, False)}
     QueueSnapshot.objects.filter(rep=rep).update(  # what a worker's rebuild writes
         ranked=ranking_encode(theirs, known),
         built_at=NOW + dt.timedelta(seconds=2),

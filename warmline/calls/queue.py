@@ -47,7 +47,7 @@ from warmline.calls.models import QueueSnapshot
 from warmline.calls.ranking import RankedContact, ScoredReason
 from warmline.calls.reasons import Reason, reasons_next_change
 from warmline.calls.selectors import (
-    Callable,
+    CallFacts,
     CallQueue,
     Ranking,
     call_queue_rank,
@@ -73,12 +73,12 @@ CLOCK_SLACK = dt.timedelta(seconds=5)
 # Decoded rankings by (rep, build token), most recently used last: a card reads the
 # snapshot row without its JSON when this process has already decoded that build.
 _Key = tuple[int, int, dt.datetime]  # rep, build token, built at
-_DECODED: OrderedDict[_Key, tuple[list[RankedContact], dict[int, Callable]]] = OrderedDict()
+_DECODED: OrderedDict[_Key, tuple[list[RankedContact], dict[int, CallFacts]]] = OrderedDict()
 _DECODED_MAX = 200  # reps
 _DECODED_LOCK = threading.Lock()
 
 
-def _decoded_get(key: _Key) -> tuple[list[RankedContact], dict[int, Callable]] | None:
+def _decoded_get(key: _Key) -> tuple[list[RankedContact], dict[int, CallFacts]] | None:
     with _DECODED_LOCK:
         found = _DECODED.get(key)
         if found is not None:
@@ -86,7 +86,7 @@ def _decoded_get(key: _Key) -> tuple[list[RankedContact], dict[int, Callable]] |
         return found
 
 
-def _decoded_put(key: _Key, decoded: tuple[list[RankedContact], dict[int, Callable]]) -> None:
+def _decoded_put(key: _Key, decoded: tuple[list[RankedContact], dict[int, CallFacts]]) -> None:
     with _DECODED_LOCK:
         for old in [k for k in _DECODED if k[0] == key[0]]:  # older builds of this rep
             del _DECODED[old]
@@ -103,7 +103,7 @@ def max_age() -> dt.timedelta:
 
 
 def ranking_encode(
-    ranked: Iterable[RankedContact], known: Mapping[int, Callable]
+    ranked: Iterable[RankedContact], known: Mapping[int, CallFacts]
 ) -> list[list[Any]]:
     """[contact_id, score, newest_at, [[key, text, urgency, at, ref, url, score], ...],
     [phone, time_zone, do_not_call, [wrong numbers]] or None (not in the book)] per contact
@@ -131,7 +131,7 @@ def ranking_encode(
     ]
 
 
-def _callable_encode(fact: Callable | None) -> list[Any] | None:
+def _callable_encode(fact: CallFacts | None) -> list[Any] | None:
     if fact is None:
         return None
     return [fact.phone, fact.time_zone, fact.do_not_call, sorted(fact.wrong)]
@@ -182,16 +182,16 @@ class StoredRanking(RankedContact):
         return newest
 
 
-def ranking_decode(rows: list[list[Any]]) -> tuple[list[RankedContact], dict[int, Callable]]:
+def ranking_decode(rows: list[list[Any]]) -> tuple[list[RankedContact], dict[int, CallFacts]]:
     """The ranked contacts and what made them callable, as `ranking_encode` stored them."""
     ranked: list[RankedContact] = []
-    known: dict[int, Callable] = {}
+    known: dict[int, CallFacts] = {}
     for row in rows:
         entry = StoredRanking(row)
         ranked.append(entry)
         if (fact := row[4]) is not None:
             phone, time_zone, do_not_call, wrong = fact
-            known[entry.contact_id] = Callable(
+            known[entry.contact_id] = CallFacts(
                 entry.contact_id, phone, time_zone, do_not_call, frozenset(wrong)
             )
     return ranked, known

@@ -104,7 +104,7 @@ class CallQueue:
 
 
 @dataclass(frozen=True)
-class Callable:
+class CallFacts:
     """What the queue needs to know to sort a contact into ready / held / recent, besides
     the calling hours and the recent attempts (both always taken as of now)."""
 
@@ -182,7 +182,7 @@ def _attempts(
 
 def callable_facts(
     *, user: User, contact_ids: Iterable[int], now: dt.datetime, wrong: bool = True
-) -> dict[int, Callable]:
+) -> dict[int, CallFacts]:
     """Phone, zone, do not call and the numbers marked wrong of those of `contact_ids` in
     `user`'s book, read now (two queries, one with `wrong=False`; a queue snapshot stores
     them)."""
@@ -196,19 +196,19 @@ def callable_facts(
         .order_by()
         .values_list("id", "phone", "time_zone", "do_not_call")
     )
-    facts = {row[0]: Callable(*row) for row in rows}
+    facts = {row[0]: CallFacts(*row) for row in rows}
     if not wrong or not facts:
         return facts
     _, found = _attempts(facts.keys(), since=now, wrong_ever=True)
     for pk, phones in found.items():
         fact = facts[pk]
-        facts[pk] = Callable(
+        facts[pk] = CallFacts(
             fact.pk, fact.phone, fact.time_zone, fact.do_not_call, frozenset(phones)
         )
     return facts
 
 
-def _held_reason(contact: Contact | Callable, hours: HoursStatus, wrong: Iterable[str]) -> str:
+def _held_reason(contact: Contact | CallFacts, hours: HoursStatus, wrong: Iterable[str]) -> str:
     if contact.do_not_call:
         return "marked do not call"
     if not contact.phone:
@@ -243,7 +243,7 @@ class Ranking:
     truncated: bool  # some provider stopped at its limit: the book holds more
     known_at: dt.datetime  # when the providers were asked (see `call_queue_sort`)
     # What made the ranked contacts callable at `known_at` (a snapshot stores it).
-    known: Mapping[int, Callable] | None = None
+    known: Mapping[int, CallFacts] | None = None
 
 
 def call_queue_rank(*, user: User, now: dt.datetime) -> Ranking:
@@ -288,7 +288,7 @@ def call_queue_sort(
     now: dt.datetime,
     ranked: list[RankedContact],
     known_at: dt.datetime,
-    known: Mapping[int, Callable] | None = None,
+    known: Mapping[int, CallFacts] | None = None,
     exclude_ids: Iterable[int] = (),
     limit: int = 50,
     contact_id: int | None = None,
