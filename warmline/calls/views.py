@@ -186,7 +186,7 @@ def call_log(request: HttpRequest) -> HttpResponse:
     contact_id = _int_or_none(request.POST.get("contact"))
     if contact_id is None:
         raise Http404("No contact given.")
-    contact = contact_get(user=user, contact_id=contact_id, for_edit=True)
+    contact = contact_get(user=user, contact_id=contact_id, for_edit=True, related=("account",))
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -38,14 +38,23 @@ def contact_scope(*, user: User) -> QuerySet[Contact]:
     return Contact.objects.filter(_owner_scope(user, user_owner_ids_visible(user=user)))
 
 
-def contact_get(*, user: User, contact_id: int, for_edit: bool = False) -> Contact:
-    """One contact, or Http404 if it does not exist or is outside the user's book."""
-    qs = contact_scope(user=user).select_related("account", "owner")
+def contact_get(
+    *,
+    user: User,
+    contact_id: int,
+    for_edit: bool = False,
+    related: tuple[str, ...] = ("account", "owner"),
+) -> Contact:
+    """One contact, or Http404 if it does not exist or is outside the user's book.
+    `related`: what to load with it (call mode's outcome log needs no owner)."""
+    qs = contact_scope(user=user).select_related(*related)
     if for_edit:
-        qs = qs.filter(_owner_scope(user, user_owner_ids_editable(user=user)))
-        if user_owner_ids_editable(user=user) == []:
+        editable = user_owner_ids_editable(user=user)
+        if editable == []:
             raise Http404("No such contact.")
-    contact = qs.filter(pk=contact_id).first()
+        qs = qs.filter(_owner_scope(user, editable))
+    # One row by primary key: no ordering (the model's is by name).
+    contact = next(iter(qs.filter(pk=contact_id).order_by()[:1]), None)
     if contact is None:
         raise Http404("No such contact.")
     return contact
