@@ -19,13 +19,13 @@ from warmline.calls.merge import when_text
 from warmline.calls.models import Callback, CallbackStatus, OutgoingNote
 from warmline.people.selectors import important_dates_upcoming
 from warmline.today.registry import Section, TodayContext, section_register
-from warmline.users.models import Role, User
+from warmline.users.models import User
 
 
 def has_book(user: User) -> bool:
-    """Reps and managers own contacts; agents and marketers get no calls, reconnects or
-    dates of their own, so those sections would only ever be empty for them."""
-    return user.role in (Role.REP, Role.MANAGER)
+    """Agents and marketers get no calls, reconnects or dates of their own, so those
+    sections would only ever be empty for them."""
+    return user.owns_book
 
 
 def day_build(ctx: TodayContext) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from warmline.portal.selectors import question_count_open_for_rep, question_list_open_for_rep
 from warmline.today.registry import Section, TodayContext, section_register
-from warmline.users.models import Role, User
+from warmline.users.models import User
 
 PANEL_LIMIT = 20
 
@@ -31,7 +31,7 @@ def questions_build(ctx: TodayContext) -> dict[str, Any]:
 
 
 def questions_visible(user: User) -> bool:
-    return user.role in (Role.REP, Role.MANAGER)
+    return user.owns_book
 
 
 def register() -> None:

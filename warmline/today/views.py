@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from warmline.today.registry import TodayContext, sections_build
-from warmline.users.models import Role, User
+from warmline.users.models import User
 
 
 def greeting_for(hour: int) -> str:
@@ -42,9 +42,7 @@ def today(request: HttpRequest) -> HttpResponse:
             "greeting": greeting_for(local.hour),
             # Agents and marketers own no book: their Today is about cases and work, not calls.
             "tagline": (
-                "the people worth a call today"
-                if user.role in (Role.REP, Role.MANAGER)
-                else "what needs you today"
+                "the people worth a call today" if user.owns_book else "what needs you today"
             ),
         },
     )

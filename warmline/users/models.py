@@ -14,6 +14,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
 
 
+# The roles that own contacts (a book): who can be a contact's owner.
+BOOK_ROLES = (Role.REP, Role.MANAGER)
+
+
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     manager = models.ForeignKey(
@@ -60,6 +64,11 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.role == Role.MANAGER
+
+    @property
+    def owns_book(self) -> bool:
+        """Reps and managers own contacts (a book); agents and marketers work on others'."""
+        return self.role in BOOK_ROLES
 
     @property
     def sees_everything(self) -> bool:

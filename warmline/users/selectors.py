@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from warmline.users.models import Role, User
+from warmline.users.models import BOOK_ROLES, Role, User
 
 
 def user_owner_ids_visible(*, user: User) -> list[int] | None:
@@ -33,7 +33,7 @@ def user_owner_ids_editable(*, user: User) -> list[int] | None:
 
 def user_list_owners(*, user: User) -> QuerySet[User]:
     """Staff that can own a book, limited to those `user` may see (for filters and forms)."""
-    qs = User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER])
+    qs = User.objects.filter(is_active=True, role__in=BOOK_ROLES)
     ids = user_owner_ids_visible(user=user)
     if ids is not None:
         qs = qs.filter(id__in=ids)
