@@ -21,7 +21,9 @@ _LETTERS = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
-def _unaccented(text: str) -> str:
+def unaccented(text: str) -> str:
+    """ "müller" -> "muller", "ørsted" -> "orsted". For lowercase text (the digest, e-mail
+    local parts): `_LETTERS` maps lowercase letters only."""
     flat = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     return "".join(ch for ch in flat if not unicodedata.combining(ch))
 
@@ -31,7 +33,7 @@ def ascii_forms(part: str) -> list[str]:
     ["muller", "mueller"], "josé" -> ["jose"]; nothing for plain ASCII."""
     if part.isascii():
         return []
-    forms = [_unaccented(part), _unaccented(part.translate(_GERMAN))]
+    forms = [unaccented(part), unaccented(part.translate(_GERMAN))]
     return [f for i, f in enumerate(forms) if f != part and f not in forms[:i]]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,7 +44,7 @@ from warmline.people.models import (
     Tier,
 )
 from warmline.people.phones import phone_time_zone
-from warmline.people.search import search_text_build
+from warmline.people.search import search_text_build, unaccented
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome, Source
 from warmline.timeline.services import interaction_is_personal
 from warmline.users.models import Role, Team, User
@@ -139,13 +138,10 @@ _ALL_CUM = _cumulative([w for _, w in _KIND_WEIGHTS])
 _QUIET_KINDS = [k for k, _ in _KIND_WEIGHTS if k not in _PERSONAL]
 _QUIET_CUM = _cumulative([w for k, w in _KIND_WEIGHTS if k not in _PERSONAL])
 
-_TRANSLIT = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ł": "l", "đ": "d"})
-
 
 def ascii_slug(text: str) -> str:
     """ "Müller-Lüdenscheidt GmbH" -> "mullerludenscheidtgmbh" (for e-mail local parts)."""
-    flat = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))
-    return "".join(ch for ch in flat.encode("ascii", "ignore").decode().lower() if ch.isalnum())
+    return "".join(ch for ch in unaccented(text.lower()) if ch.isascii() and ch.isalnum())
 
 
 @contextmanager
