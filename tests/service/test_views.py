@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, UserFactory
 from tests.service.conftest import Book
 from warmline.service.models import Case, CaseNote
 from warmline.service.services import CaseData, case_create
@@ -255,3 +255,17 @@ def test_a_case_opened_or_changed_reaches_the_reps_and_the_agents_open_tabs(book
     case_update(case=case, changes={"assigned_agent": book.company.agent}, actor=None)
     latest = {e.user_id for e in LiveEvent.objects.filter(event="case").order_by("-id")[:2]}
     assert latest == {book.company.rep.pk, book.company.agent.pk}
+
+
+def test_moving_a_case_to_another_agent_tells_both(book: Book) -> None:
+    from warmline.alerts.models import LiveEvent
+    from warmline.service.services import case_update
+    from warmline.users.models import Role
+
+    first, second = book.company.agent, UserFactory(username="abel", role=Role.AGENT)
+    case = _open(book, subject="Pump leaking badly")
+    case = case_update(case=case, changes={"assigned_agent": first}, actor=None).case
+    LiveEvent.objects.all().delete()
+    case_update(case=case, changes={"assigned_agent": second}, actor=None)
+    told = set(LiveEvent.objects.filter(event="case").values_list("user_id", flat=True))
+    assert told == {book.company.rep.pk, first.pk, second.pk}

@@ -446,13 +446,18 @@ def case_create(
     return case
 
 
-def _publish_case(*, case: Case) -> None:
+def _publish_case(*, case: Case, previous: Case | None = None) -> None:
     """Tell the open tabs of the customer's rep and of the case's agent (their *Today* case
-    list refreshes at once, not at the next SLA step). Sent on commit."""
+    list refreshes at once, not at the next SLA step), and those of the rep and agent it
+    had before an update moved it. Sent on commit."""
     from warmline.alerts.services import live_event_publish
 
-    owners = Contact.objects.filter(pk=case.contact_id).values_list("owner_id", flat=True)
-    users = [pk for pk in (*owners, case.assigned_agent_id) if pk is not None]
+    cases = [case] if previous is None else [case, previous]
+    owners = Contact.objects.filter(pk__in={c.contact_id for c in cases}).values_list(
+        "owner_id", flat=True
+    )
+    agents = [c.assigned_agent_id for c in cases]
+    users = {pk for pk in (*owners, *agents) if pk is not None}
     live_event_publish(
         user_ids=users,
         event="case",
@@ -560,7 +565,7 @@ def case_update(
         extra={"changes": {n: [o, v] for n, (o, v) in changed.items()}},
     )
     _alerts_settle(case=locked)
-    _publish_case(case=locked)
+    _publish_case(case=locked, previous=case)
     return CaseChange(case=locked, changed=changed)
 
 
