@@ -125,13 +125,13 @@ def ranking_encode(
                 ]
                 for s in entry.reasons
             ],
-            _callable_encode(known.get(entry.contact_id)),
+            _facts_encode(known.get(entry.contact_id)),
         ]
         for entry in ranked
     ]
 
 
-def _callable_encode(fact: CallFacts | None) -> list[Any] | None:
+def _facts_encode(fact: CallFacts | None) -> list[Any] | None:
     if fact is None:
         return None
     return [fact.phone, fact.time_zone, fact.do_not_call, sorted(fact.wrong)]

@@ -11,6 +11,7 @@ the whole book in Python.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -201,10 +202,7 @@ def callable_facts(
         return facts
     _, found = _attempts(facts.keys(), since=now, wrong_ever=True)
     for pk, phones in found.items():
-        fact = facts[pk]
-        facts[pk] = CallFacts(
-            fact.pk, fact.phone, fact.time_zone, fact.do_not_call, frozenset(phones)
-        )
+        facts[pk] = dataclasses.replace(facts[pk], wrong=frozenset(phones))
     return facts
 
 
