@@ -70,6 +70,41 @@ def test_the_reps_day_counts_calls_connects_voicemails_and_notes(company):
     assert day.week.calls >= 3  # the week started on Monday in the rep's zone
 
 
+def test_the_week_starts_on_monday_in_the_reps_zone_and_counts_notes(company):
+    from zoneinfo import ZoneInfo
+
+    from warmline.calls.selectors import DayCounts, rep_day_counts
+    from warmline.timeline.models import Kind
+    from warmline.timeline.services import interaction_create
+
+    rep = company.rep
+    rep.time_zone = "America/New_York"
+    rep.save(update_fields=["time_zone"])
+    ny = ZoneInfo("America/New_York")
+    now = dt.datetime(2026, 11, 25, 10, 0, tzinfo=ny)  # a Wednesday morning in New York
+    dana, lee = ContactFactory(owner=rep), ContactFactory(owner=rep)
+    call_outcome_log(rep=rep, contact=dana, outcome="connected", now=now)
+    # 00:30 today in New York is still yesterday in UTC: it counts as today.
+    early = dt.datetime(2026, 11, 25, 0, 30, tzinfo=ny)
+    call_outcome_log(rep=rep, contact=lee, outcome="voicemail", now=early)
+    monday = dt.datetime(2026, 11, 23, 9, 0, tzinfo=ny)
+    call_outcome_log(rep=rep, contact=lee, outcome="no_answer", now=monday)
+    sunday = dt.datetime(2026, 11, 22, 23, 30, tzinfo=ny)  # last week, in New York
+    call_outcome_log(rep=rep, contact=lee, outcome="connected", now=sunday)
+    for when in (now - dt.timedelta(hours=1), monday):
+        interaction_create(contact=dana, kind=Kind.CHECKIN_NOTE, author=rep, occurred_at=when)
+    later = now + dt.timedelta(hours=1)  # not yet: "today" stops at now
+    call_outcome_log(rep=rep, contact=dana, outcome="no_answer", now=later)
+    undone = call_outcome_log(rep=rep, contact=lee, outcome="connected", now=now)
+    call_outcome_undo(log=undone, rep=rep, now=now)
+    call_outcome_log(rep=company.rep2, contact=lee, outcome="voicemail", now=now)
+
+    day = rep_day_counts(user=rep, now=now)
+
+    assert day.today == DayCounts(calls=2, connects=1, voicemails=1, notes=1)
+    assert day.week == DayCounts(calls=3, connects=1, voicemails=1, notes=2)
+
+
 def test_stale_uses_the_cadence_and_says_how_overdue(company):
     key = AccountFactory(tier=Tier.KEY)
     now = timezone.now()
