@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -577,7 +577,9 @@ GROUP BY 1, 2, 3
 
 def _day_counts_sql() -> str:
     def column(model: type[Model], name: str) -> str:
-        return connection.ops.quote_name(model._meta.get_field(name).column)
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field) and field.column  # a concrete column, not a relation
+        return connection.ops.quote_name(field.column)
 
     return _DAY_COUNTS_SQL.format(
         interaction=connection.ops.quote_name(Interaction._meta.db_table),
