@@ -91,7 +91,11 @@ if DATABASE_URL:
         # kept prepared, so PostgreSQL parses and plans it once: a call-mode request is
         # 16-20% faster (interleaved A/B). Behind a transaction-pooling PgBouncer older
         # than 1.21, set DB_PREPARE_THRESHOLD=0 (0 turns preparing off).
+        # The backend is Django's, with the protocol's 65,535-parameter limit declared so
+        # that large deletes and bulk writes are split into batches (server-side binding
+        # sends every value as a parameter).
         prepare = env_int("DB_PREPARE_THRESHOLD", 5)
+        DATABASES["default"]["ENGINE"] = "warmline.core.backends.postgresql"
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             {
                 "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),

@@ -33,6 +33,19 @@ def test_pages_need_a_login(client):
         assert response["Location"].startswith(reverse("login"))
 
 
+def test_the_calls_link_is_for_those_who_own_a_book(client, company):
+    link = f'href="{reverse("call-queue")}"'
+    for user, shown in (
+        (company.rep, True),
+        (company.manager, True),
+        (company.agent, False),
+        (company.marketer, False),
+    ):
+        client.force_login(user)
+        html = client.get(reverse("contact-list")).content.decode()
+        assert (link in html) is shown, user.role
+
+
 # --- call mode -------------------------------------------------------------------------
 
 
