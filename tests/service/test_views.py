@@ -101,6 +101,18 @@ def test_agent_opens_a_case_and_errors_keep_what_was_typed(client: Client, book:
     assert Case.objects.get(subject="Call back").contact == book.omar
 
 
+def test_the_new_case_form_assigns_the_agent_who_records_it(client: Client, book: Book) -> None:
+    agent = book.company.agent
+    client.force_login(agent)
+    html = client.get("/cases/new/").content.decode()
+    assert f'<option value="{agent.pk}" selected>' in html
+
+    admin = UserFactory(role="admin")
+    client.force_login(admin)
+    html = client.get("/cases/new/").content.decode()
+    assert '<option value="" selected>— nobody yet —</option>' in html  # an admin picks
+
+
 def test_agent_edits_and_resolves(client: Client, book: Book) -> None:
     case = _open(book)
     client.force_login(book.company.agent)

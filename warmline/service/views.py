@@ -50,7 +50,7 @@ from warmline.service.services import (
     case_note_add,
     case_update,
 )
-from warmline.users.models import User
+from warmline.users.models import Role, User
 from warmline.users.selectors import user_can_see_unassigned
 
 
@@ -122,7 +122,9 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
     contact_id = request.GET.get("contact") or request.POST.get("contact")
     if contact_id and str(contact_id).isdigit():
         contact = contact_get(user=user, contact_id=int(contact_id))
-    form = CaseCreateForm(request.POST or None, contact=contact)
+    # An agent who records a case works it, unless they pick someone else (or nobody).
+    initial = {"assigned_agent": user.pk} if user.role == Role.AGENT else {}
+    form = CaseCreateForm(request.POST or None, contact=contact, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
