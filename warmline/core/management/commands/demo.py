@@ -137,6 +137,8 @@ class Command(BaseCommand):
                 f"Port {port} on {host} is already in use. Stop whatever runs there, or pick "
                 f"another port: warmline demo --port {port + 1}"
             )
+        if options["serve"]:  # before loading: the demo's alerts are written with links
+            site_url_follow(url)
         with console.status("Preparing the database…"):
             call_command("migrate", interactive=False, verbosity=0)
         if options["reset"]:
@@ -149,7 +151,6 @@ class Command(BaseCommand):
         if not options["serve"]:
             console.print(logins_panel(url=None))
             return
-        site_url_follow(url)
         self.serve(console, host=host, port=port, url=url)
 
     def load(self, console: Console) -> None:
