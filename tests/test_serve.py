@@ -51,6 +51,30 @@ def test_background_work_runs_the_periodic_thread_and_stops():
     assert work.running == []
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                assert r.status == 200
+                return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise AssertionError(proc.stdout.read().decode() if proc.stdout else "")
+            time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=30)
+
+
 def test_embedded_server_answers_and_stops_on_sigterm(tmp_path: Path):
     """A real process: migrate a fresh SQLite file, serve with the worker, ask /healthz."""
     env = {
@@ -61,9 +85,7 @@ def test_embedded_server_answers_and_stops_on_sigterm(tmp_path: Path):
     }
     cli = [sys.executable, "-m", "warmline.cli"]
     subprocess.run([*cli, "migrate", "-v0"], env=env, check=True, timeout=120)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     proc = subprocess.Popen(
         [*cli, "serve", "--with-worker", "--port", str(port), "--log-level", "warning"],
         env=env,
@@ -71,17 +93,48 @@ def test_embedded_server_answers_and_stops_on_sigterm(tmp_path: Path):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(proc.stdout.read().decode() if proc.stdout else "")
-                time.sleep(0.2)
+        _wait_healthy(proc, port)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
+        code = _stop(proc)
     assert code == 0
+
+
+@pytest.mark.django_db
+def test_requests_share_pooled_postgresql_connections(tmp_path: Path):
+    """Under uvicorn every request runs in a context of its own, so a "persistent"
+    connection was never reused: each request connected anew (and prepared nothing). The
+    pool keeps a few connections for the whole process."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the pool is PostgreSQL's")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "WARMLINE_DATA_DIR": str(tmp_path), "DATABASE_URL": url}
+
+    def sessions() -> int:
+        """Connections ever opened to the database (backends flush their counts within a
+        second; the snapshot is per transaction, and the test runs in one)."""
+        time.sleep(1.5)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [db["NAME"]])
+            return int(cursor.fetchone()[0])
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warmline.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_healthy(proc, port)
+        before = sessions()
+        for _ in range(30):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                assert r.status == 200
+        opened = sessions() - before
+    finally:
+        _stop(proc)
+    assert opened <= 2, f"30 requests opened {opened} database connections"

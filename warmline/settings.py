@@ -96,12 +96,24 @@ if DATABASE_URL:
         # sends every value as a parameter).
         prepare = env_int("DB_PREPARE_THRESHOLD", 5)
         DATABASES["default"]["ENGINE"] = "warmline.core.backends.postgresql"
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.update(
             {
                 "server_side_binding": env_bool("DB_SERVER_SIDE_BINDING", True),
                 "prepare_threshold": prepare if prepare > 0 else None,
             }
         )
+        # A connection pool per process. Under ASGI (uvicorn) every request runs in a
+        # context of its own, so a "persistent" connection (CONN_MAX_AGE) was never reused:
+        # each request connected anew and no statement was ever prepared. Pooled
+        # connections outlive the request and keep their prepared statements.
+        if env_bool("DB_POOL", True):
+            DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+            options["pool"] = {
+                "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+                "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+                "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -287,6 +287,15 @@ def start_server(
     return proc
 
 
+def _server_log_tail(path: Path, log: Callable[[str], None], lines: int = 40) -> None:
+    """What the server said before a failed run (its log goes with the run's directory)."""
+    try:
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return
+    log("The server's log ended with:\n" + "\n".join(tail))
+
+
 def stop_process(proc: subprocess.Popen[Any], *, timeout: float = 10.0) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -525,7 +534,11 @@ def sse_bench(
         if progress is not None:
             run.progress = progress
         log(f"Opening {connections} streams")
-        asyncio.run(_drive(run, server.pid, log))
+        try:
+            asyncio.run(_drive(run, server.pid, log))
+        except RuntimeError:
+            _server_log_tail(workdir / "server.log", log)
+            raise
     finally:
         if server is not None:
             stop_process(server)
