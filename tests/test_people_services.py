@@ -152,6 +152,34 @@ def test_upcoming_dates_wrap_the_year_and_skip_past_one_offs(company):
 
 
 @pytest.mark.django_db
+def test_a_full_window_over_new_year_keeps_the_soonest_dates(company):
+    """More dates than a page in a window that wraps the year: December's come first (an
+    ordering by month and day put every January date before them)."""
+    today = dt.date(2026, 12, 25)
+    for day in range(1, 8):  # plenty of January birthdays
+        for _ in range(12):
+            important_date_add(
+                contact=ContactFactory(owner=company.rep),
+                kind="birthday",
+                date=dt.date(1980, 1, day),
+            )
+    soonest = ContactFactory(owner=company.rep, first_name="Soonest")
+    important_date_add(contact=soonest, kind="birthday", date=dt.date(1985, 12, 26))
+    upcoming = important_dates_upcoming(user=company.rep, today=today, days=14, limit=5)
+    assert upcoming[0].item.contact == soonest
+    assert [u.on for u in upcoming[1:]] == [dt.date(2027, 1, 1)] * 4
+
+
+@pytest.mark.django_db
+def test_a_leap_day_birthday_is_upcoming_on_the_28th_in_a_common_year(company):
+    contact = ContactFactory(owner=company.rep)
+    important_date_add(contact=contact, kind="birthday", date=dt.date(1984, 2, 29))
+    upcoming = important_dates_upcoming(user=company.rep, today=dt.date(2027, 2, 20), days=8)
+    assert [u.on for u in upcoming] == [dt.date(2027, 2, 28)]
+    assert important_dates_upcoming(user=company.rep, today=dt.date(2027, 3, 1), days=8) == []
+
+
+@pytest.mark.django_db
 def test_an_account_domain_and_website_must_be_real_addresses(company):
     """The domain routes unknown senders' cases to the account: a garbled one is refused, as
     is a website that is no web address. Both are refused at once; common forms are kept."""

@@ -4,7 +4,6 @@ book. (Open questions and service cases register their own providers from their 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterator
 
@@ -15,6 +14,7 @@ from warmline.calls.hours import ago_text, clock_text, span_text, zone_get
 from warmline.calls.models import Callback, CallbackStatus, OutgoingNote
 from warmline.calls.reasons import Reason, ReasonContext, ReasonProvider, reason_provider_register
 from warmline.people.models import Contact, ImportantDate, Stage, Tier
+from warmline.people.selectors import important_date_window
 from warmline.timeline.models import Interaction, Kind
 
 # A callback shows up this long before its time, so the rep can dial on the minute.
@@ -161,30 +161,13 @@ def reconnect_reasons(ctx: ReasonContext) -> Iterator[Reason]:
     yield from found[: ctx.limit]
 
 
-def _month_days(today: dt.date, days: int) -> list[int]:
-    """MMDD of today .. today + days; 29 February is celebrated on the 28th in common years."""
-    found = []
-    for offset in range(days + 1):
-        day = today + dt.timedelta(days=offset)
-        found.append(day.month * 100 + day.day)
-        if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
-            found.append(229)
-    return found
-
-
 def _dates_upcoming(ctx: ReasonContext) -> list[tuple[ImportantDate, dt.date]]:
     """(date, next occurrence) in the rep's book from today to DATE_WINDOW_DAYS ahead: one
-    query on the month_day index, without loading the contacts (the queue does that)."""
+    query driven from the book, without loading the contacts (the queue does that)."""
     end = ctx.today + dt.timedelta(days=DATE_WINDOW_DAYS)
-    rows = (
-        ImportantDate.objects.filter(contact__owner=ctx.user)
-        .filter(
-            Q(recurs_yearly=True, month_day__in=_month_days(ctx.today, DATE_WINDOW_DAYS))
-            | Q(recurs_yearly=False, date__gte=ctx.today, date__lte=end)
-        )
-        .only("id", "contact_id", "kind", "label", "date", "recurs_yearly", "month_day")
-        .order_by("month_day", "id")[: ctx.limit * 2]
-    )
+    rows = important_date_window(owner=ctx.user, start=ctx.today, days=DATE_WINDOW_DAYS).only(
+        "id", "contact_id", "kind", "label", "date", "recurs_yearly", "month_day"
+    )[: ctx.limit * 2]
     upcoming = []
     for row in rows:
         on = row.next_occurrence(ctx.today)
