@@ -156,7 +156,7 @@ class UpcomingDate:
         return (self.on - timezone.localdate()).days
 
 
-def month_days(start: dt.date, days: int) -> list[int]:
+def _month_days(start: dt.date, days: int) -> list[int]:
     """MMDD of start .. start + days; 29 February is celebrated on the 28th in common
     years."""
     found = []
@@ -182,7 +182,7 @@ def important_date_window(*, owner: User, start: dt.date, days: int) -> QuerySet
             in_subquery("contact_id", Contact.objects.filter(owner=owner).values("id"))
         )
         .filter(
-            Q(recurs_yearly=True, month_day__in=month_days(start, days))
+            Q(recurs_yearly=True, month_day__in=_month_days(start, days))
             | Q(recurs_yearly=False, date__gte=start, date__lte=end)
         )
         .order_by(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db.backends.postgresql import compiler
+from django.db.models.fields.tuple_lookups import TupleIn
 from django.db.models.lookups import In
 
 if TYPE_CHECKING:  # the mixin only ever sits in front of a SQLCompiler
@@ -33,6 +34,7 @@ class _LongInAsArray(_Compiler):
     def compile(self, node: Any) -> Any:
         if (
             isinstance(node, In)
+            and not isinstance(node, TupleIn)  # (composite keys: rows, not values)
             and node.rhs_is_direct_value()
             and len(node.rhs) > LONG_IN_LIST
             and not any(hasattr(value, "resolve_expression") for value in node.rhs)
