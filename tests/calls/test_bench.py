@@ -78,3 +78,21 @@ def test_keystrokes_come_from_the_served_key_map():
     without_save = [b for b in keymap_json() if b["action"] != "save"]
     with pytest.raises(CallsBenchError):
         keys_for_flow_served(page(without_save), "voicemail_next")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calls_bench_over_http_through_a_real_server():
+    """The HTTP rows: a uvicorn process reads the same (committed) database; PostgreSQL only
+    here, as the test SQLite database lives in this process's memory."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the server process cannot open an in-memory SQLite database")
+    entries, markdown = calls_bench(contacts=300, book=100, requests=3, http_requests=4)
+    by_name = {e["name"]: e for e in entries}
+    for name in ("next_card_http_p95_ms", "log_outcome_http_p95_ms"):
+        assert float(by_name[name]["value"]) > 0  # type: ignore[arg-type]
+        assert by_name[name]["target"] is None
+    assert "next card over HTTP (uvicorn)" in markdown
+    # 1 counted + 3 timed in process, 4 over HTTP
+    assert CallLog.objects.filter(rep__username=REP).count() == 8

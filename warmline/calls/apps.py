@@ -39,5 +39,6 @@ class CallsConfig(AppConfig):
                 "contacts": o.contacts,
                 "book": max(20, o.contacts // 20),  # 5,000 at full size
                 "requests": o.requests,
+                "http_requests": min(100, o.requests),
             },
         )

@@ -20,17 +20,25 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import http.client
 import json
+import os
 import random
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import unescape
+from importlib import import_module
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
@@ -509,6 +517,106 @@ def calls_bench_measure(
     )
 
 
+@dataclass
+class OverHttp:
+    """The same two requests through a real server: one uvicorn process, HTTP keep-alive,
+    the connection settings production uses (PostgreSQL: the connection pool)."""
+
+    next_card_ms: list[float]
+    log_ms: list[float]
+
+
+def _session_cookie(rep: User) -> str:
+    """A signed-in session for `rep`, stored where the server reads sessions."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(rep.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = rep.get_session_auth_hash()
+    store.save()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def _server_env(workdir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "warmline.settings",
+        "WARMLINE_DATA_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "0",
+    }
+    db = connection.settings_dict  # the database measured (a bench or test database)
+    if connection.vendor == "sqlite":
+        env.update(DATABASE_URL="", SQLITE_PATH=str(db["NAME"]))
+    else:
+        login = quote(str(db["USER"] or ""), safe="")
+        if db["PASSWORD"]:
+            login += ":" + quote(str(db["PASSWORD"]), safe="")
+        where = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        env["DATABASE_URL"] = f"postgres://{login}@{where}/{quote(str(db['NAME']), safe='')}"
+    return env
+
+
+def calls_bench_measure_http(*, rep: User, requests: int) -> OverHttp:
+    """Time `requests` next cards and `requests` logged outcomes over HTTP."""
+    from warmline.alerts.bench import HOST, free_port, start_server, stop_process, wait_http_ok
+
+    workdir = Path(tempfile.mkdtemp(prefix="warmline-calls-bench-"))
+    port = free_port()
+    server = start_server(env=_server_env(workdir), port=port, log_path=workdir / "server.log")
+    try:
+        wait_http_ok(f"http://{HOST}:{port}/healthz", proc=server)
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        cookies = {"session": _session_cookie(rep)}
+
+        def send(method: str, url: str, body: str = "", hx: bool = True) -> str:
+            headers = {"Cookie": "; ".join(cookies.values())}
+            if hx:
+                headers["HX-Request"] = "true"
+            if method == "POST":
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+                headers["X-CSRFToken"] = cookies["csrf"].split("=", 1)[1]
+            conn.request(method, url, body=body, headers=headers)
+            response = conn.getresponse()
+            html = response.read().decode()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                if header.startswith(f"{settings.CSRF_COOKIE_NAME}="):
+                    cookies["csrf"] = header.split(";", 1)[0]
+            if response.status != 200:
+                raise CallsBenchError(f"{method} {url} over HTTP answered {response.status}")
+            return html
+
+        url, log_url = reverse("call-mode"), reverse("call-log")
+        html = send("GET", url, hx=False)  # the full page: sets the CSRF cookie
+        if "csrf" not in cookies:
+            raise CallsBenchError("call mode over HTTP set no CSRF cookie")
+        for _ in range(5):
+            html = send("GET", url)
+        next_ms = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            html = send("GET", url)
+            next_ms.append((time.perf_counter() - started) * 1000)
+        log_ms = []
+        for i in range(requests):
+            contact_id, shown_at = _card(html)
+            body = urlencode(
+                {
+                    "contact": contact_id,
+                    "outcome": OUTCOMES[i % len(OUTCOMES)],
+                    "shown_at": shown_at,
+                    "reason": "bench over HTTP",
+                }
+            )
+            started = time.perf_counter()
+            html = send("POST", log_url, body)
+            log_ms.append((time.perf_counter() - started) * 1000)
+        conn.close()
+    finally:
+        stop_process(server)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return OverHttp(next_card_ms=next_ms, log_ms=log_ms)
+
+
 # --- Reporting ----------------------------------------------------------------------------
 
 
@@ -516,8 +624,27 @@ def _size(seeded: Seeded) -> str:
     return f"book {seeded.book:,} of {seeded.contacts:,} contacts"
 
 
-def calls_bench_entries(*, measured: Measured, seeded: Seeded) -> list[dict[str, object]]:
+def calls_bench_entries(
+    *, measured: Measured, seeded: Seeded, over_http: OverHttp | None = None
+) -> list[dict[str, object]]:
     size = _size(seeded)
+    http_entries: list[dict[str, object]] = []
+    if over_http is not None:
+        note = "over HTTP through one uvicorn process (client and server share the machine)"
+        http_entries = [
+            {
+                "name": f"{name}_http_p95_ms",
+                "value": round(percentile(samples, 95), 2),
+                "unit": "ms",
+                "target": None,
+                "size": size,
+                "note": note,
+            }
+            for name, samples in (
+                ("next_card", over_http.next_card_ms),
+                ("log_outcome", over_http.log_ms),
+            )
+        ]
     return [
         {
             "name": "next_card_p95_ms",
@@ -553,6 +680,7 @@ def calls_bench_entries(*, measured: Measured, seeded: Seeded) -> list[dict[str,
             # the target is met exactly (2 keys), not undercut
             "passed": len(measured.keys) <= TARGET_KEYS,
         },
+        *http_entries,
     ]
 
 
@@ -563,7 +691,31 @@ def _row(label: str, samples: Sequence[float], cpu: Sequence[float], queries: in
     )
 
 
-def calls_bench_markdown(*, measured: Measured, seeded: Seeded, requests: int) -> str:
+def _http_rows(over_http: OverHttp | None) -> list[str]:
+    if over_http is None:
+        return []
+    return [
+        f"| {label} over HTTP (uvicorn) | {percentile(samples, 50):.1f} | "
+        f"{percentile(samples, 95):.1f} | — | — | {len(samples)} |"
+        for label, samples in (
+            ("next card", over_http.next_card_ms),
+            ("log an outcome and show the next card", over_http.log_ms),
+        )
+    ]
+
+
+_HTTP_METHOD = (
+    " The *over HTTP* rows time the same two requests from outside: a real server (one "
+    "uvicorn process, with the connection settings production uses: on PostgreSQL the "
+    "connection pool) and an HTTP client with keep-alive on the same two cores, so they "
+    "add the HTTP round trip, the server's ASGI work and the client's own time; they "
+    "have no target."
+)
+
+
+def calls_bench_markdown(
+    *, measured: Measured, seeded: Seeded, requests: int, over_http: OverHttp | None = None
+) -> str:
     machine = machine_description()
     keys = " then ".join(f"`{k}`" for k in measured.keys)
     return "\n".join(
@@ -589,6 +741,7 @@ def calls_bench_markdown(*, measured: Measured, seeded: Seeded, requests: int) -
             f"| rebuild the rep's queue snapshot (every reason provider; in the worker) | "
             f"{percentile(measured.rebuild_ms, 50):.1f} | "
             f"{percentile(measured.rebuild_ms, 95):.1f} | — | — | {len(measured.rebuild_ms)} |",
+            *_http_rows(over_http),
             "",
             f'Keystrokes for "voicemail, next": **{len(measured.keys)}** ({keys}).',
             "",
@@ -629,7 +782,8 @@ def calls_bench_markdown(*, measured: Measured, seeded: Seeded, requests: int) -
             "power hour; every outcome was checked to be logged once and to move on. "
             "Keystrokes replay the flow `keys.FLOWS['voicemail_next']` against the key map "
             "the page serves (the JSON `calls.js` reads); the Playwright test "
-            "`tests/calls/test_browser.py` presses the same keys in Chromium.",
+            "`tests/calls/test_browser.py` presses the same keys in Chromium."
+            + (_HTTP_METHOD if over_http is not None else ""),
             "",
             f"Reason providers return at most {PROVIDER_LIMIT} reasons each; "
             f"{measured.ready_at_start} contacts were ready to call at the start. "
@@ -644,10 +798,13 @@ def calls_bench(
     contacts: int = 100_000,
     book: int = 5_000,
     requests: int = 200,
+    http_requests: int = 0,
     progress: Callable[[int, int], None] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> tuple[list[dict[str, object]], str]:
-    """Seed (own rows only), measure, and return (benchmarks.json entries, Markdown body)."""
+    """Seed (own rows only), measure, and return (benchmarks.json entries, Markdown body).
+    With `http_requests`, also time that many of each request through a uvicorn process
+    (it reads the same database, so not inside a test's transaction)."""
     book = max(1, min(book, contacts))
     total = 2 * requests
     _tick(progress, 0, total)
@@ -661,8 +818,14 @@ def calls_bench(
     measured = calls_bench_measure(
         rep=seeded.rep, requests=requests, progress=progress, total=total
     )
-    entries = calls_bench_entries(measured=measured, seeded=seeded)
-    markdown = calls_bench_markdown(measured=measured, seeded=seeded, requests=requests)
+    over_http = None
+    if http_requests:
+        say(f"Timing {http_requests} of each over HTTP through uvicorn")
+        over_http = calls_bench_measure_http(rep=seeded.rep, requests=http_requests)
+    entries = calls_bench_entries(measured=measured, seeded=seeded, over_http=over_http)
+    markdown = calls_bench_markdown(
+        measured=measured, seeded=seeded, requests=requests, over_http=over_http
+    )
     return entries, markdown
 
 
