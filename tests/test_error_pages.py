@@ -33,3 +33,10 @@ def test_403_explains_itself(rep_client):
 def test_500_page_renders_without_any_context():
     body = render_to_string("500.html")
     assert "Something went wrong" in body and 'name="viewport"' in body
+
+
+def test_https_redirect_spares_the_health_check(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200  # a load balancer probing over HTTP
+    page = client.get("/login/")
+    assert page.status_code == 301 and page["Location"].startswith("https://")
