@@ -53,6 +53,8 @@ class BenchOptions:
     entries: int = 20
     requests: int = 200
     reuse: bool = False
+    # Measuring a test's database where it is: no other process can see its rows.
+    in_place: bool = False
 
     @property
     def scale(self) -> float:

@@ -153,6 +153,7 @@ class Command(BaseCommand):
             entries=options["entries"],
             requests=options["requests"],
             reuse=options["reuse"],
+            in_place=options["in_place"],
         )
         sqlite_path = self.use_bench_database(options["sqlite"], in_place=options["in_place"])
         db = connections["default"]
