@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +36,7 @@ from warmline.calls.models import (
 from warmline.calls.providers import cadence_days
 from warmline.calls.ranking import RankedContact, ScoredReason, reasons_rank
 from warmline.calls.reasons import ReasonContext, reasons_collect
-from warmline.core.db import in_ids
+from warmline.core.db import in_ids, in_ids_sql
 from warmline.people.models import Contact, ImportantDate, PersonalFact
 from warmline.people.phones import phone_display
 from warmline.people.selectors import contact_scope
@@ -171,11 +170,7 @@ ORDER BY i.{occurred_at} DESC, i.{id} DESC
 """
 
 
-def _attempts_sql(*, wrong_ever: bool) -> str:
-    if connection.vendor == "postgresql":
-        ids = "i.{contact} = ANY(%s)"  # the ids as one array parameter
-    else:
-        ids = "i.{contact} IN (SELECT value FROM json_each(%s))"  # one JSON list
+def _attempts_sql(*, ids: str, wrong_ever: bool) -> str:
     when = "i.{occurred_at} >= %s OR i.{outcome} = %s" if wrong_ever else "i.{occurred_at} >= %s"
     return _sql_with_names(_ATTEMPTS_SQL.replace("{ids}", ids).replace("{when}", when))
 
@@ -190,16 +185,12 @@ def _attempts(
     marked wrong. An outcome undone in call mode does not count (its CallLog has undone_at
     set). Plain SQL, as the rep's day counts: every card and every logged outcome runs it
     over the ranked contacts, and the ORM took longer to build it than to run it."""
-    ids = [int(pk) for pk in contact_ids]
-    params: list[Any] = [
-        ids if connection.vendor == "postgresql" else json.dumps(ids),
-        *ATTEMPT_KINDS,
-        connection.ops.adapt_datetimefield_value(since),
-    ]
+    ids, ids_param = in_ids_sql("i.{contact}", contact_ids)
+    params: list[Any] = [ids_param, *ATTEMPT_KINDS, connection.ops.adapt_datetimefield_value(since)]
     if wrong_ever:
         params.append(Outcome.WRONG_NUMBER)
     with connection.cursor() as cursor:
-        cursor.execute(_attempts_sql(wrong_ever=wrong_ever), params)
+        cursor.execute(_attempts_sql(ids=ids, wrong_ever=wrong_ever), params)
         rows = cursor.fetchall()
     latest: dict[int, Attempt] = {}
     wrong_ids: set[int] = set()

@@ -37,6 +37,9 @@ def in_subquery(field: str, subquery: QuerySet[Any, Any]) -> Q:
     return Q(**{f"{field}__in": subquery})
 
 
+_JSON_IDS = "SELECT value FROM json_each(%s)"  # SQLite: a JSON list as a one-column table
+
+
 def in_ids(field: str, ids: Iterable[int]) -> Q:
     """`field IN (ids)` with the ids as one parameter instead of one per id.
 
@@ -50,4 +53,12 @@ def in_ids(field: str, ids: Iterable[int]) -> Q:
 
         array = Value(values, output_field=ArrayField(BigIntegerField()))
         return Q(_EqualsAny(F(field), array))
-    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])})
+    return Q(**{f"{field}__in": RawSQL(_JSON_IDS, [json.dumps(values)])})  # noqa: S611 - constant
+
+
+def in_ids_sql(column: str, ids: Iterable[int]) -> tuple[str, Any]:
+    """`in_ids` for plain SQL: (the condition on `column`, its one parameter)."""
+    values = [int(pk) for pk in ids]
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", values
+    return f"{column} IN ({_JSON_IDS})", json.dumps(values)
