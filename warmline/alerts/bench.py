@@ -317,9 +317,6 @@ def _setup_main(users: int, *, migrate: bool = False) -> None:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=0)
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     from warmline.users.models import Role, User
 
     out = []
@@ -328,13 +325,22 @@ def _setup_main(users: int, *, migrate: bool = False) -> None:
             username=f"bench-rep-{index:04d}",
             defaults={"first_name": "Bench", "last_name": f"Rep {index}", "role": Role.REP},
         )
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        out.append({"user_id": user.pk, "session": session.session_key})
+        out.append({"user_id": user.pk, "session": signed_in_session(user)})
     print(json.dumps(out))
+
+
+def signed_in_session(user: Any) -> str:
+    """The key of a new database session signed in as `user`, for a benchmark's HTTP client
+    (a server with Redis sessions finds it in the database too)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return str(session.session_key)
 
 
 # -- the run ------------------------------------------------------------------------------------

@@ -31,14 +31,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import unescape
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
@@ -526,16 +524,6 @@ class OverHttp:
     log_ms: list[float]
 
 
-def _session_cookie(rep: User) -> str:
-    """A signed-in session for `rep`, stored where the server reads sessions."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = str(rep.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    store[HASH_SESSION_KEY] = rep.get_session_auth_hash()
-    store.save()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
-
-
 def _server_env(workdir: Path) -> dict[str, str]:
     env = {
         **os.environ,
@@ -558,7 +546,14 @@ def _server_env(workdir: Path) -> dict[str, str]:
 
 def calls_bench_measure_http(*, rep: User, requests: int) -> OverHttp:
     """Time `requests` next cards and `requests` logged outcomes over HTTP."""
-    from warmline.alerts.bench import HOST, free_port, start_server, stop_process, wait_http_ok
+    from warmline.alerts.bench import (
+        HOST,
+        free_port,
+        signed_in_session,
+        start_server,
+        stop_process,
+        wait_http_ok,
+    )
 
     workdir = Path(tempfile.mkdtemp(prefix="warmline-calls-bench-"))
     port = free_port()
@@ -566,7 +561,7 @@ def calls_bench_measure_http(*, rep: User, requests: int) -> OverHttp:
     try:
         wait_http_ok(f"http://{HOST}:{port}/healthz", proc=server)
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        cookies = {"session": _session_cookie(rep)}
+        cookies = {"session": f"{settings.SESSION_COOKIE_NAME}={signed_in_session(rep)}"}
 
         def send(method: str, url: str, body: str = "", hx: bool = True) -> str:
             headers = {"Cookie": "; ".join(cookies.values())}
