@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,7 +142,13 @@ class Attempt:
 
 def _sql_with_names(sql: str) -> str:
     """`sql` with the timeline's and call log's table and column names filled in from the
-    models, so a rename cannot leave the plain SQL below behind."""
+    models, so a rename cannot leave the plain SQL below behind (worked out once per
+    statement and engine: it is on call mode's hot path)."""
+    return _sql_with_names_for(sql, connection.vendor)
+
+
+@functools.lru_cache(maxsize=16)
+def _sql_with_names_for(sql: str, vendor: str) -> str:
 
     def column(model: type[Model], name: str) -> str:
         field = model._meta.get_field(name)
