@@ -48,13 +48,14 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy warmline
+	$(BIN)/mypy warmline warmline_tools
 
 ## bench: seed 100,000 contacts (SQLite) and measure; writes BENCHMARKS.md and benchmarks.json
 bench: install

@@ -9,7 +9,10 @@ import re
 import pytest
 from django.db import connection
 
-from warmline.core.bench import (
+from warmline.people.models import Contact
+from warmline.timeline.models import Interaction
+from warmline.users.models import Role, User
+from warmline_tools.bench.core import (
     BenchConfig,
     bench_data_present,
     bench_everyone,
@@ -22,9 +25,6 @@ from warmline.core.bench import (
     percentile,
     search_queries,
 )
-from warmline.people.models import Contact
-from warmline.timeline.models import Interaction
-from warmline.users.models import Role, User
 
 TINY = BenchConfig(contacts=60, entries=3, requests=4)
 NAMES = {"search_p95_ms", "contact_page_p95_ms", "today_p95_ms"}
@@ -137,7 +137,7 @@ def test_results_merge_with_other_benchmarks(tmp_path):
 
 
 def test_a_broken_json_file_is_reported_not_overwritten(tmp_path):
-    from warmline.core.bench import BenchError
+    from warmline_tools.bench.core import BenchError
 
     js = tmp_path / "benchmarks.json"
     js.write_text("{not json")
@@ -193,7 +193,7 @@ def broken_section(*, options, progress, log):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def fake_sections():  # type: ignore[no-untyped-def]
-    from warmline.core.bench_registry import bench_section_register, bench_section_unregister
+    from warmline_tools.bench.registry import bench_section_register, bench_section_unregister
 
     added = {
         "fake": {"title": "Fake", "run": "tests.test_bench:fake_section"},
@@ -228,16 +228,16 @@ def run_bench(*args: str) -> str:
 
 
 def test_apps_register_their_sections_and_core_runs_first():
-    from warmline.core.bench_registry import bench_section_list
+    from warmline_tools.bench.registry import bench_section_list
 
     names = [s.name for s in bench_section_list()]
     assert names[0] == "core"
     assert {"core", "alerts", "service", "calls"} <= set(names)
-    assert "alerts" in run_bench("--list") and "warmline.calls.bench" in run_bench("--list")
+    assert "alerts" in run_bench("--list") and "warmline_tools.bench.calls" in run_bench("--list")
 
 
 def test_verdicts_times_below_target_counts_up_to_it():
-    from warmline.core.bench_registry import bench_entry_passed
+    from warmline_tools.bench.registry import bench_entry_passed
 
     assert bench_entry_passed({"value": 49.9, "unit": "ms", "target": 50.0}) is True
     assert bench_entry_passed({"value": 50.0, "unit": "ms", "target": 50.0}) is False
@@ -251,7 +251,7 @@ def test_verdicts_times_below_target_counts_up_to_it():
 def test_a_section_missing_a_dependency_is_an_error_not_a_skip(monkeypatch):
     import importlib
 
-    from warmline.core.bench_registry import BenchSection, BenchSectionMissing
+    from warmline_tools.bench.registry import BenchSection, BenchSectionMissing
 
     with pytest.raises(BenchSectionMissing):
         BenchSection(name="x", title="x", run="warmline.nosuchapp.bench:f").load()
@@ -264,7 +264,7 @@ def test_a_section_missing_a_dependency_is_an_error_not_a_skip(monkeypatch):
 
     monkeypatch.setattr(importlib, "import_module", import_module)
     with pytest.raises(ModuleNotFoundError):
-        BenchSection(name="x", title="x", run="warmline.calls.bench:calls_bench").load()
+        BenchSection(name="x", title="x", run="warmline_tools.bench.calls:calls_bench").load()
 
 
 def test_only_and_skip_choose_sections_and_unknown_names_are_refused(fake_sections, tmp_path):
@@ -361,7 +361,7 @@ def test_alerts_section_through_the_command(db, tmp_path, monkeypatch):
     """The wiring, sizes and report of the SSE section. The load run itself (a uvicorn
     server, a fresh database and real streams: ~5 s even at 10 streams) is what
     `warmline bench --only alerts` does; here a stand-in returns what it would."""
-    from warmline.alerts import bench as alerts_bench
+    from warmline_tools.bench import alerts as alerts_bench
 
     calls: list[dict[str, object]] = []
 
@@ -416,8 +416,8 @@ def test_alerts_section_through_the_command(db, tmp_path, monkeypatch):
 
 
 def test_sse_full_size_is_1000_streams_at_20_per_second_for_a_minute(monkeypatch):
-    from warmline.alerts import bench as alerts_bench
-    from warmline.core.bench_registry import BenchOptions
+    from warmline_tools.bench import alerts as alerts_bench
+    from warmline_tools.bench.registry import BenchOptions
 
     captured: dict[str, object] = {}
 
@@ -446,8 +446,8 @@ class _NoProgress:
 
 
 def test_service_full_size_is_100k_cases():
-    from warmline.core.bench_registry import BenchOptions
-    from warmline.service.bench import ServiceBenchConfig, service_bench_config
+    from warmline_tools.bench.registry import BenchOptions
+    from warmline_tools.bench.service import ServiceBenchConfig, service_bench_config
 
     assert service_bench_config(BenchOptions()) == ServiceBenchConfig()
     tiny = service_bench_config(BenchOptions(contacts=60, requests=4))
@@ -456,7 +456,7 @@ def test_service_full_size_is_100k_cases():
 
 
 def test_calls_section_through_the_command(db, tmp_path):
-    pytest.importorskip("warmline.calls.bench")  # written alongside; skipped until it exists
+    pytest.importorskip("warmline_tools.bench.calls")  # written alongside; skipped until it exists
     run_bench(*TINY_ARGS, "--only", "calls", "--output-dir", str(tmp_path))
     entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
     assert {"next_card_p95_ms", "log_outcome_p95_ms", "keys_voicemail_next"} <= {

@@ -14,16 +14,7 @@ from django.core.management.base import CommandError
 from django.core.validators import validate_email
 
 from tests.factories import ContactFactory
-from warmline.core.demo import (
-    DEMO_PASSWORD,
-    DemoNotEmptyError,
-    DemoSize,
-    demo_is_loaded,
-    demo_load,
-    demo_logins,
-    demo_wipe,
-)
-from warmline.core.management.commands import demo as demo_command
+from warmline.core.phones import phone_time_zone
 from warmline.people.models import (
     Account,
     Contact,
@@ -33,12 +24,21 @@ from warmline.people.models import (
     PersonalFact,
     Tier,
 )
-from warmline.people.phones import phone_time_zone
 from warmline.people.search import search_text_build
 from warmline.people.selectors import ContactFilters, contact_list, important_dates_upcoming
 from warmline.timeline.models import Interaction, Kind
 from warmline.timeline.services import interaction_is_personal
 from warmline.users.models import Role, Team, User
+from warmline_tools.demo import (
+    DEMO_PASSWORD,
+    DemoNotEmptyError,
+    DemoSize,
+    demo_is_loaded,
+    demo_load,
+    demo_logins,
+    demo_wipe,
+)
+from warmline_tools.management.commands import demo as demo_command
 
 NOW = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
 SMALL = DemoSize(accounts=12, contacts=90, seed=99, chunk=40)
@@ -580,8 +580,8 @@ def test_demo_has_cases_across_priorities_and_statuses_some_past_their_sla(small
 def test_demo_has_callbacks_today_and_tomorrow_and_own_voicemail_scripts(small_demo):
     from zoneinfo import ZoneInfo
 
-    from warmline.calls.hours import calling_hours_status
     from warmline.calls.models import Callback, MessageTemplate
+    from warmline.core.hours import calling_hours_status
 
     reps = User.objects.filter(role=Role.REP)
     callbacks = list(Callback.objects.select_related("contact", "rep"))

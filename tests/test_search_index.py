@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 
 from tests.factories import AccountFactory, ContactFactory
-from warmline.core.demo import DemoSize, demo_load
 from warmline.people import selectors
 from warmline.people.models import Contact
 from warmline.people.search_index import (
@@ -22,6 +21,7 @@ from warmline.people.search_index import (
 from warmline.people.selectors import ContactFilters, contact_list, contact_search_q
 from warmline.people.services import ContactData, contact_update
 from warmline.users.models import User
+from warmline_tools.demo import DemoSize, demo_load
 
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
 

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from tests.factories import AccountFactory, ContactFactory
 from tests.queries import session_queries
+from warmline.core.registries import today as registry
 from warmline.people.models import Contact, ImportantDate
 from warmline.people.services import important_date_add
 from warmline.timeline.services import call_log
-from warmline.today import registry, sections
+from warmline.today import sections
 from warmline.today.views import greeting_for
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from warmline.env import env_bool, env_int, env_list, env_str
+from warmline.core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("WARMLINE_DATA_DIR", str(BASE_DIR.parent / "data"))).resolve()
@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "warmline.portal",
     "warmline.api",
     "warmline.service",
+    "warmline_tools",  # `warmline demo` and `warmline bench` (no product module imports it)
 ]
 
 MIDDLEWARE = [
@@ -205,8 +206,6 @@ ALERT_LIVE_POLL_SECONDS = float(env_str("ALERT_LIVE_POLL_SECONDS", "2"))
 ALERT_LIVE_HEARTBEAT_SECONDS = float(env_str("ALERT_LIVE_HEARTBEAT_SECONDS", "15"))
 ALERT_LIVE_MAX_STREAM_SECONDS = env_int("ALERT_LIVE_MAX_STREAM_SECONDS", 600)
 ALERT_REDIS_PREFIX = env_str("ALERT_REDIS_PREFIX", "warmline")
-# Only for `warmline bench`: enables POST /alerts/bench/publish for callers with this token.
-ALERT_BENCH_TOKEN = env_str("ALERT_BENCH_TOKEN", "")
 # SMS: "console" logs (and appends to SMS_CONSOLE_PATH if set); "twilio" speaks Twilio's
 # Messages API at SMS_API_URL (any compatible provider).
 SMS_PROVIDER = env_str("SMS_PROVIDER", "console")

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Company
-from warmline.alerts.bench import free_port, stop_process
+from warmline_tools.bench.alerts import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -317,7 +317,7 @@ def proc_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcDb]:
         and not k.startswith(("PYTEST_", "WARMLINE_TEST_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="warmline.settings",
+        DJANGO_SETTINGS_MODULE="warmline_tools.bench.settings",
         WARMLINE_DATA_DIR=str(workdir),
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",

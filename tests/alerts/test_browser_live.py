@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from tests.alerts.conftest import ProcDb, stop_process
-from warmline.alerts.bench import free_port, wait_http_ok
+from warmline_tools.bench.alerts import free_port, wait_http_ok
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ document.addEventListener("warmline:alert", (e) => window.__events.push(e.detail
 
 def _publish(port: int, token: str, user_id: int, seq: str, title: str) -> float:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/alerts/bench/publish",
+        f"http://127.0.0.1:{port}/bench/publish",
         data=json.dumps(
             {
                 "user_id": user_id,

@@ -27,7 +27,7 @@ from tests.alerts.conftest import (
     stop_process,
     wait_until,
 )
-from warmline.alerts.bench import SseConnection, free_port, http_post_json, wait_http_ok
+from warmline_tools.bench.alerts import SseConnection, free_port, http_post_json, wait_http_ok
 
 
 def _delivery_env(smtp: SmtpServer, sms: SmsServer) -> dict[str, str]:
@@ -207,7 +207,7 @@ async def _fanout(port_a: int, port_b: int, token: str, lena: dict, omar: dict) 
         started = time.perf_counter()
         status, body = await http_post_json(
             port=port_a,
-            path="/alerts/bench/publish",
+            path="/bench/publish",
             payload={"user_id": user["id"], "seq": seq, "run": "fanout"},
             headers={"X-Bench-Token": token},
         )

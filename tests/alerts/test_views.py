@@ -222,30 +222,3 @@ def test_stream_replays_since_the_page_was_rendered(people):
     replayed, hello = _envelopes(frames)
     assert replayed["data"]["uuid"] == str(new.uuid)
     assert hello["event"] == "hello"
-
-
-# -- the benchmark trigger -----------------------------------------------------------------------
-def test_bench_trigger_is_off_unless_configured(people, client, settings):
-    url = reverse("alerts:bench-publish")
-    payload = json.dumps({"user_id": people.rep.pk, "seq": 1})
-    settings.ALERT_BENCH_TOKEN = ""
-    assert client.post(url, payload, content_type="application/json").status_code == 404
-    settings.ALERT_BENCH_TOKEN = "s3cret"
-    assert (
-        client.post(
-            url, payload, content_type="application/json", HTTP_X_BENCH_TOKEN="wrong"
-        ).status_code
-        == 404
-    )
-    response = client.post(
-        url, payload, content_type="application/json", HTTP_X_BENCH_TOKEN="s3cret"
-    )
-    assert response.status_code == 201
-    event = LiveEvent.objects.get(user=people.rep)
-    assert event.data["data"]["seq"] == "1"
-    assert (
-        client.post(
-            url, "{}", content_type="application/json", HTTP_X_BENCH_TOKEN="s3cret"
-        ).status_code
-        == 400
-    )

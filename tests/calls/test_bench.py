@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from warmline.calls.bench import (
+from warmline.calls.keys import keymap_json
+from warmline.calls.models import CallLog
+from warmline.people.models import Contact
+from warmline.users.models import User
+from warmline_tools.bench.calls import (
     FILLER,
     REP,
     CallsBenchError,
     calls_bench,
     keys_for_flow_served,
 )
-from warmline.calls.keys import keymap_json
-from warmline.calls.models import CallLog
-from warmline.people.models import Contact
-from warmline.users.models import User
 
 pytestmark = pytest.mark.django_db
 

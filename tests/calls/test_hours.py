@@ -8,7 +8,7 @@ import zoneinfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warmline.calls.hours import ago_text, calling_hours_status, clock_text, span_text
+from warmline.core.hours import ago_text, calling_hours_status, clock_text, span_text
 
 ZONES = sorted(zoneinfo.available_timezones())
 moments = st.datetimes(
@@ -89,7 +89,7 @@ def test_phrases():
 
 
 def test_zone_labels_read_as_places_or_utc_offsets():
-    from warmline.calls.hours import zone_label
+    from warmline.core.hours import zone_label
 
     assert zone_label("America/New_York") == "New York"
     assert zone_label("America/Argentina/Buenos_Aires") == "Buenos Aires"

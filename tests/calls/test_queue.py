@@ -15,7 +15,9 @@ from tests.calls.conftest import make_overdue
 from tests.factories import AccountFactory, ContactFactory
 from warmline.calls.models import CallLog
 from warmline.calls.ranking import reasons_rank
-from warmline.calls.reasons import (
+from warmline.calls.selectors import call_queue_build
+from warmline.calls.services import call_outcome_log, call_outcome_undo, callback_schedule
+from warmline.core.registries.reasons import (
     Reason,
     ReasonProvider,
     ago_text,
@@ -23,8 +25,6 @@ from warmline.calls.reasons import (
     reason_provider_register,
     reason_provider_unregister,
 )
-from warmline.calls.selectors import call_queue_build
-from warmline.calls.services import call_outcome_log, call_outcome_undo, callback_schedule
 from warmline.people.models import Contact, Stage, Tier
 from warmline.people.services import important_date_add
 from warmline.timeline.services import call_log as timeline_call_log

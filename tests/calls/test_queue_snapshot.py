@@ -22,7 +22,6 @@ from warmline.calls.queue import (
     ranking_decode,
     ranking_encode,
 )
-from warmline.calls.reasons import ReasonProvider, reason_provider_register, reasons_changed
 from warmline.calls.selectors import CallFacts, call_queue_build, call_queue_rank
 from warmline.calls.services import (
     call_outcome_log,
@@ -31,8 +30,13 @@ from warmline.calls.services import (
     callback_schedule,
     contact_cadence_set,
 )
+from warmline.core.phones import phone_display
+from warmline.core.registries.reasons import (
+    ReasonProvider,
+    reason_provider_register,
+    reasons_changed,
+)
 from warmline.people.models import Tier
-from warmline.people.phones import phone_display
 from warmline.people.services import important_date_add
 from warmline.timeline.services import meeting_log
 from warmline.users.models import Role
@@ -389,7 +393,7 @@ def test_a_failing_next_change_is_logged_and_ignored(company, caplog):
         with caplog.at_level(logging.ERROR):
             assert ready(rep) == ["Ada"]
     finally:
-        from warmline.calls.reasons import reason_provider_unregister
+        from warmline.core.registries.reasons import reason_provider_unregister
 
         reason_provider_unregister("broken")
     assert "next_change failed" in caplog.text

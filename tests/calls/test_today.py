@@ -16,9 +16,9 @@ from tests.factories import AccountFactory, ContactFactory
 from warmline.calls import today as calls_today
 from warmline.calls.models import Callback
 from warmline.calls.services import call_outcome_log, call_outcome_undo, note_send
+from warmline.core.registries.today import TodayContext, section_list
 from warmline.people.models import Tier
 from warmline.people.services import important_date_add
-from warmline.today.registry import TodayContext, section_list
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_sections_are_registered_and_replace_the_builtin_ones():
 
 
 def test_the_sections_of_a_book_are_shown_to_those_who_own_one(company):
-    from warmline.today.registry import sections_build
+    from warmline.core.registries.today import sections_build
 
     def keys(user):
         return {r.section.key for r in sections_build(ctx(user))}

@@ -54,8 +54,8 @@ def test_admin_can_add_a_product(client, company):
 
 
 def test_demo_seed_is_idempotent(db):
-    from warmline.portal.demo import portal_content_seed
     from warmline.portal.models import NewsItem
+    from warmline_tools.demo.portal import portal_content_seed
 
     assert portal_content_seed() == (6, 4)
     assert portal_content_seed() == (6, 4)

@@ -28,7 +28,7 @@ SETUP = r"""
 import json
 from warmline.people.models import Account
 from warmline.people.services import ContactData, contact_create
-from warmline.portal.demo import portal_content_seed
+from warmline_tools.demo.portal import portal_content_seed
 from warmline.portal.services import magic_link_create
 from warmline.users.models import Role, Team, User
 

@@ -9,9 +9,9 @@ import pytest
 from django.core import mail
 
 from tests.factories import AccountFactory, ContactFactory, UserFactory
-from warmline.portal.demo import portal_content_seed
 from warmline.portal.models import Question
 from warmline.users.models import Role
+from warmline_tools.demo.portal import portal_content_seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,9 +15,9 @@ from tests.factories import ContactFactory
 from tests.queries import session_queries
 from warmline.alerts.models import Alert, OutboxMessage, Status
 from warmline.alerts.services import alert_acknowledge, alert_raise
-from warmline.calls.reasons import ReasonContext, reason_provider_list
 from warmline.calls.selectors import call_queue_build
 from warmline.calls.services import callback_schedule
+from warmline.core.registries.reasons import ReasonContext, reason_provider_list
 from warmline.people.panels import contact_panel_list
 from warmline.portal.models import Channel, Question, QuestionStatus
 from warmline.portal.reasons import question_call_reasons

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from tests.factories import ContactFactory
 from warmline.alerts.models import Alert, LiveEvent, OutboxMessage
+from warmline.core.registries.today import TodayContext, section_list
 from warmline.portal.models import Question, QuestionStatus
 from warmline.portal.services import QuestionInput, question_ask
 from warmline.portal.today import questions_build
 from warmline.timeline.models import Interaction, Kind
-from warmline.today.registry import TodayContext, section_list
 
 pytestmark = pytest.mark.django_db
 

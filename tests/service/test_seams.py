@@ -16,8 +16,8 @@ from tests.service.conftest import Book
 from warmline.alerts.models import Alert, OutboxMessage
 from warmline.alerts.models import Status as OutboxStatus
 from warmline.alerts.services import alert_acknowledge
-from warmline.calls.reasons import ReasonContext, reason_provider_list
 from warmline.calls.selectors import call_queue_build
+from warmline.core.registries.reasons import ReasonContext, reason_provider_list
 from warmline.people.panels import contact_panel_list
 from warmline.service.escalation import sla_pass
 from warmline.service.models import Case, CaseNote

@@ -14,7 +14,6 @@ class AlertsConfig(AppConfig):
         from django.conf import settings
 
         from warmline.alerts import services
-        from warmline.core.bench_registry import bench_section_register
         from warmline.core.periodic import periodic_register
 
         periodic_register(
@@ -26,9 +25,4 @@ class AlertsConfig(AppConfig):
             name="alerts.live_event_prune",
             every_seconds=3600,
             func=services.live_event_prune,
-        )
-        bench_section_register(
-            name="alerts",
-            title="Live alerts: question to the rep's open tabs (SSE)",
-            run="warmline.alerts.bench:sse_bench_section",
         )

@@ -7,7 +7,6 @@ app_name = "alerts"
 urlpatterns = [
     path("", views.alert_list_view, name="list"),
     path("stream", views.alert_stream, name="stream"),
-    path("bench/publish", views.bench_publish, name="bench-publish"),
     path("<uuid:alert_uuid>/", views.alert_detail, name="detail"),
     path("<uuid:alert_uuid>/ack", views.alert_ack, name="ack"),
 ]

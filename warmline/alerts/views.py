@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import json
 import uuid as uuid_lib
 
 from django.conf import settings
@@ -12,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -22,7 +19,6 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from warmline.alerts import realtime
@@ -32,7 +28,7 @@ from warmline.alerts.selectors import (
     alert_list,
     alert_messages,
 )
-from warmline.alerts.services import Step, alert_acknowledge, alert_raise
+from warmline.alerts.services import alert_acknowledge
 from warmline.users.models import User
 
 
@@ -142,32 +138,3 @@ async def alert_stream(request: HttpRequest) -> HttpResponseBase:
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"
     return response
-
-
-@csrf_exempt
-@require_POST
-def bench_publish(request: HttpRequest) -> HttpResponse:
-    """Benchmark-only trigger, off unless ALERT_BENCH_TOKEN is set: raises an in-app alert
-    for `user_id` exactly as a feature app would (alert, outbox row, live event, commit)."""
-    token = settings.ALERT_BENCH_TOKEN
-    given = request.headers.get("X-Bench-Token", "")
-    if not token or not hmac.compare_digest(given.encode(), token.encode()):
-        raise Http404()
-    try:
-        payload = json.loads(request.body or b"{}")
-        recipient = User.objects.get(pk=int(payload["user_id"]))
-        seq = str(payload["seq"])
-    except (ValueError, KeyError, TypeError, User.DoesNotExist):
-        return JsonResponse({"error": "expected JSON {user_id, seq}"}, status=400)
-    run = str(payload.get("run", ""))[:40]
-    alert = alert_raise(
-        recipient=recipient,
-        kind="bench",
-        title=str(payload.get("title") or f"Benchmark event {seq}"),
-        body=str(payload.get("body") or ""),
-        url=str(payload.get("url") or ""),
-        cause=f"bench:{run}:{seq}",
-        ladder=[Step(after=dt.timedelta(0), channel="inapp")],
-        data={"seq": seq, "run": run, "user_id": recipient.pk},
-    )
-    return JsonResponse({"uuid": str(alert.uuid)}, status=201)

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from warmline.api.models import ApiRejection, ApiToken
-from warmline.api.scopes import scope_choices
 from warmline.api.services import api_token_issue, api_token_revoke
+from warmline.core.registries.api_scopes import scope_choices
 
 
 class ApiTokenForm(forms.ModelForm):

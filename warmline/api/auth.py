@@ -2,7 +2,8 @@
 
 Requests carry `Authorization: Bearer wl_...`. The token's owner is the acting user, so
 the same selectors that scope the web pages scope the API: a rep's token sees the rep's
-book. Each endpoint names the scope it needs with `scope_require`.
+book. Each endpoint names the scope it needs with
+`warmline.core.registries.api_scopes.scope_require`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
 
 from warmline.api.models import ApiToken
 from warmline.api.services import api_token_authenticate
-from warmline.users.models import User
 
 
 class ApiTokenAuth(HttpBearer):
@@ -29,11 +28,3 @@ class ApiTokenAuth(HttpBearer):
 def request_token(request: HttpRequest) -> ApiToken | None:
     token: Any = getattr(request, "auth", None) or getattr(request, "api_token", None)
     return token if isinstance(token, ApiToken) else None
-
-
-def scope_require(request: HttpRequest, scope: str) -> User:
-    """The acting user, if the request's token has `scope`; otherwise a 403."""
-    token = request_token(request)
-    if token is None or not token.has_scope(scope):
-        raise AuthorizationError(message=f"This API token lacks the “{scope}” scope.")
-    return token.owner

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from warmline.api.models import ApiRejection, ApiToken
-from warmline.api.scopes import scope_known
+from warmline.core.registries.api_scopes import scope_known
 from warmline.users.models import User
 
 TOKEN_PREFIX = "wl_"

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from warmline.calls.models import Callback, CallbackStatus
-from warmline.people.phones import phone_display
+from warmline.core.phones import phone_display
 
 SLOT = dt.timedelta(minutes=15)
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from warmline.core.phones import phone_display
 from warmline.people.models import Contact, ImportantDate
-from warmline.people.phones import phone_display
 from warmline.users.models import User
 
 FIELD_RE = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:\|([^}]*))?\}\}")

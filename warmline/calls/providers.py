@@ -10,9 +10,14 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from warmline.calls.hours import ago_text, clock_text, span_text, zone_get
 from warmline.calls.models import Callback, CallbackStatus, OutgoingNote
-from warmline.calls.reasons import Reason, ReasonContext, ReasonProvider, reason_provider_register
+from warmline.core.hours import ago_text, clock_text, span_text, zone_get
+from warmline.core.registries.reasons import (
+    Reason,
+    ReasonContext,
+    ReasonProvider,
+    reason_provider_register,
+)
 from warmline.people.models import Contact, ImportantDate, Stage, Tier
 from warmline.people.selectors import important_date_window
 from warmline.timeline.models import Interaction, Kind

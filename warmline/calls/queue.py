@@ -45,7 +45,6 @@ from django.utils import timezone
 
 from warmline.calls.models import QueueSnapshot
 from warmline.calls.ranking import RankedContact, ScoredReason
-from warmline.calls.reasons import Reason, reasons_next_change
 from warmline.calls.selectors import (
     CallFacts,
     CallQueue,
@@ -55,6 +54,7 @@ from warmline.calls.selectors import (
     callable_facts,
     reason_context,
 )
+from warmline.core.registries.reasons import Reason, reasons_next_change
 from warmline.people.models import Contact
 from warmline.users.models import User
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from warmline.calls.reasons import Reason, reason_provider_list
+from warmline.core.registries.reasons import Reason, reason_provider_list
 
 OTHER_REASONS_FACTOR = 0.1
 MAX_URGENCY = 2.0

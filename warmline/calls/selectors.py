@@ -24,7 +24,6 @@ from django.db.models import Field, Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from warmline.calls.hours import HoursStatus, calling_hours_status, span_text, zone_get
 from warmline.calls.merge import DEFAULT_TEMPLATES, merge_render, merge_values
 from warmline.calls.models import (
     Callback,
@@ -36,10 +35,11 @@ from warmline.calls.models import (
 )
 from warmline.calls.providers import cadence_days
 from warmline.calls.ranking import RankedContact, ScoredReason, reasons_rank
-from warmline.calls.reasons import ReasonContext, reasons_collect
 from warmline.core.db import in_ids, in_ids_sql
+from warmline.core.hours import HoursStatus, calling_hours_status, span_text, zone_get
+from warmline.core.phones import phone_display
+from warmline.core.registries.reasons import ReasonContext, reasons_collect
 from warmline.people.models import Contact, ImportantDate, PersonalFact
-from warmline.people.phones import phone_display
 from warmline.people.selectors import contact_scope
 from warmline.timeline.models import Interaction, Kind, Outcome
 from warmline.timeline.selectors import interaction_list_for_contact

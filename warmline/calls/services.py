@@ -16,7 +16,6 @@ from django.utils.html import escape, linebreaks
 
 from warmline.alerts.models import OutboxMessage
 from warmline.alerts.services import DeliveryError, email_enqueue, outbox_message_retry
-from warmline.calls.hours import calling_hours_status, zone_get, zone_label
 from warmline.calls.merge import merge_validate
 from warmline.calls.models import (
     NOTE_OUTBOX_PREFIX,
@@ -30,6 +29,7 @@ from warmline.calls.models import (
 )
 from warmline.calls.providers import CALLBACK_LEAD
 from warmline.calls.queue import queue_snapshot_due, queue_snapshot_invalidate
+from warmline.core.hours import calling_hours_status, zone_get, zone_label
 from warmline.people.models import Contact, ImportantDate
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome, Source
 from warmline.timeline.services import interaction_create

@@ -17,8 +17,8 @@ from typing import Any
 from warmline.calls import selectors
 from warmline.calls.merge import when_text
 from warmline.calls.models import Callback, CallbackStatus, OutgoingNote
+from warmline.core.registries.today import Section, TodayContext, section_register
 from warmline.people.selectors import important_dates_upcoming
-from warmline.today.registry import Section, TodayContext, section_register
 from warmline.users.models import User
 
 

@@ -25,14 +25,14 @@ from warmline.calls.forms import (
     MessageTemplateForm,
     NoteForm,
 )
-from warmline.calls.hours import zone_get, zone_label
 from warmline.calls.ics import callbacks_ics
 from warmline.calls.keys import BY_ACTION, keymap_json
 from warmline.calls.merge import MERGE_FIELDS, merge_render, merge_validate, merge_values
 from warmline.calls.models import CallLog, TemplateKind
 from warmline.calls.queue import call_queue_current
 from warmline.calls.ranking import weights_current
-from warmline.calls.reasons import reason_provider_list
+from warmline.core.hours import zone_get, zone_label
+from warmline.core.registries.reasons import reason_provider_list
 from warmline.people.models import Contact, ImportantDate
 from warmline.people.selectors import contact_get
 from warmline.users.models import User

@@ -2,17 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Shared plumbing: base templates, static files, small view helpers, CLI commands."""
+    """The base layer: small helpers, registries, base templates and static files. Imports
+    no other Warmline app."""
 
     name = "warmline.core"
     label = "core"
-
-    def ready(self) -> None:
-        from warmline.core.bench_registry import bench_section_register
-
-        bench_section_register(
-            name="core",
-            title="Search, contact page and Today",
-            run="warmline.core.bench:core_bench_section",
-            order=0,
-        )

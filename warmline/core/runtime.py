@@ -19,7 +19,7 @@ from django.db import connections
 from django.utils.crypto import get_random_string
 from rich.console import Console
 
-from warmline.env import env_int, env_str
+from warmline.core.env import env_int, env_str
 
 logger = logging.getLogger("warmline.runtime")
 

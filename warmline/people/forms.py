@@ -19,8 +19,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from warmline.core.phones import phone_display, phone_time_zone
 from warmline.people.models import Account, Contact, DateKind, FactKind, Stage, Tier
-from warmline.people.phones import phone_display, phone_time_zone
 from warmline.people.selectors import account_scope
 from warmline.people.services import ContactData, contact_points_clean
 from warmline.timeline.models import Outcome

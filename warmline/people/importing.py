@@ -46,6 +46,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from warmline.core.phones import phone_normalize, phone_time_zone
 from warmline.people.exporting import (
     COLUMNS,
     CSV_FILES,
@@ -63,7 +64,6 @@ from warmline.people.models import (
     Stage,
     Tier,
 )
-from warmline.people.phones import phone_normalize, phone_time_zone
 from warmline.people.services import (
     ContactData,
     account_save,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from warmline.people.phones import phone_search_digits
+from warmline.core.phones import phone_search_digits
 
 SEPARATOR = " | "
 # Letters that do not come apart into a base letter and a mark; and the German way of

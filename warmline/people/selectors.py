@@ -15,9 +15,10 @@ from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404
 
 from warmline.core.db import in_subquery
+from warmline.core.phones import digits_only
 from warmline.people.models import Account, Contact, ImportantDate, Tag
-from warmline.people.phones import digits_only
 from warmline.people.search_index import search_index_q
+from warmline.timeline.models import Interaction
 from warmline.users.models import User
 from warmline.users.selectors import (
     user_can_see_unassigned,
@@ -242,3 +243,12 @@ def account_can_edit(*, user: User, account: Account) -> bool:
 
 def tag_list() -> QuerySet[Tag]:
     return Tag.objects.order_by("name")
+
+
+def account_interaction_list(*, user: User, account: Account, limit: int = 20) -> list[Interaction]:
+    """An account's most recent touches, newest first, on contacts `user` may see only."""
+    return list(
+        Interaction.objects.filter(account=account, contact__in=contact_scope(user=user))
+        .select_related("author", "contact", "corrects")
+        .order_by("-occurred_at", "-id")[:limit]
+    )

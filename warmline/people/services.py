@@ -11,8 +11,11 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator, URLValidator, validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from warmline.core.phones import phone_normalize, phone_time_zone
+from warmline.core.registries.touches import Touch
 from warmline.people.models import (
     Account,
     Contact,
@@ -24,7 +27,6 @@ from warmline.people.models import (
     PersonalFact,
     Tag,
 )
-from warmline.people.phones import phone_normalize, phone_time_zone
 from warmline.people.search import search_text_build
 from warmline.users.models import User
 
@@ -362,3 +364,18 @@ def important_date_add(
 @transaction.atomic
 def important_date_remove(*, item: ImportantDate) -> None:
     item.delete()
+
+
+def contact_touches_record(touches: list[Touch]) -> None:
+    """Move each contact's last personal touch forward (never back: a back-dated entry must
+    not hide a newer touch). The timeline calls this, through the touches registry, in the
+    transaction that records the entries."""
+    latest: dict[int, dt.datetime] = {}
+    for touch in touches:
+        known = latest.get(touch.contact_id)
+        if touch.is_personal and (known is None or touch.occurred_at > known):
+            latest[touch.contact_id] = touch.occurred_at
+    for contact_id, when in latest.items():
+        Contact.objects.filter(pk=contact_id).filter(
+            Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=when)
+        ).update(last_touch_at=when)

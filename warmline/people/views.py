@@ -41,6 +41,7 @@ from warmline.people.selectors import (
     ContactFilters,
     account_can_edit,
     account_get,
+    account_interaction_list,
     contact_can_edit,
     contact_get,
     contact_scope,
@@ -57,7 +58,7 @@ from warmline.people.services import (
     important_date_remove,
 )
 from warmline.timeline.models import Interaction
-from warmline.timeline.selectors import interaction_list_for_account, interaction_list_for_contact
+from warmline.timeline.selectors import interaction_list_for_contact
 from warmline.timeline.services import call_log, meeting_log, note_add
 from warmline.users.models import User
 from warmline.users.selectors import (
@@ -653,7 +654,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "account": account,
             "can_edit": account_can_edit(user=user, account=account),
             "contacts": contacts,
-            "timeline": interaction_list_for_account(user=user, account=account, limit=20),
+            "timeline": account_interaction_list(user=user, account=account, limit=20),
             "now": timezone.now(),
         },
     )

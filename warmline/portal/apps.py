@@ -10,9 +10,8 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from warmline.alerts.hooks import alert_ack_hook_register
-        from warmline.core.demo_registry import demo_extension_register
         from warmline.people.panels import contact_panel_register
-        from warmline.portal import demo, reasons, today
+        from warmline.portal import reasons, today
         from warmline.portal.services import question_alert_acknowledged
 
         today.register()
@@ -25,4 +24,3 @@ class PortalConfig(AppConfig):
         )
         # Acknowledging a question's alert (toast, alerts list) acknowledges the question.
         alert_ack_hook_register(kind="question", hook=question_alert_acknowledged)
-        demo_extension_register(name="portal", load=demo.portal_demo_load)

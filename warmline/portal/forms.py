@@ -9,8 +9,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from warmline.core.phones import phone_display
 from warmline.people.models import Contact
-from warmline.people.phones import phone_display
 from warmline.portal.models import Channel, PreferredTime
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.urls import reverse
 
-from warmline.calls.reasons import (
+from warmline.core.registries.reasons import (
     Reason,
     ReasonContext,
     ReasonProvider,

@@ -32,9 +32,9 @@ from warmline.alerts.services import (
     alert_raise,
     live_event_publish,
 )
-from warmline.calls.reasons import reasons_changed
+from warmline.core.phones import phone_normalize
+from warmline.core.registries.reasons import reasons_changed
 from warmline.people.models import Contact, ContactEmail, Stage
-from warmline.people.phones import phone_normalize
 from warmline.people.services import ContactData, contact_create, email_normalize
 from warmline.portal.hours import business_hours_add
 from warmline.portal.identity import (

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from warmline.core.registries.today import Section, TodayContext, section_register
 from warmline.portal.selectors import question_count_open_for_rep, question_list_open_for_rep
-from warmline.today.registry import Section, TodayContext, section_register
 from warmline.users.models import User
 
 PANEL_LIMIT = 20

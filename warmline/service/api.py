@@ -26,7 +26,7 @@ from ninja.errors import AuthorizationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import AwareDatetime, ConfigDict, field_validator
 
-from warmline.api.auth import scope_require
+from warmline.core.registries.api_scopes import scope_require
 from warmline.people.services import email_normalize
 from warmline.service.models import Case
 from warmline.service.selectors import CaseFilters, case_get, case_list

@@ -12,23 +12,24 @@ class ServiceConfig(AppConfig):
         from django.conf import settings
 
         from warmline.alerts.hooks import alert_ack_hook_register
-        from warmline.api.scopes import scope_register
-        from warmline.core.bench_registry import bench_section_register
-        from warmline.core.demo_registry import demo_extension_register
         from warmline.core.periodic import periodic_register
+        from warmline.core.registries.api_scopes import scope_register
+        from warmline.core.registries.start_pages import start_page_register
         from warmline.people.panels import contact_panel_register
-        from warmline.service import demo, reasons, sections
+        from warmline.service import reasons, sections
         from warmline.service.escalation import sla_pass_run
         from warmline.service.services import case_alert_acknowledged
+        from warmline.users.models import Role
 
         sections.register()
+        # Service agents work from the case list.
+        start_page_register(role=Role.AGENT, url_name="case-list")
         reasons.register()
         contact_panel_register(
             key="cases", label="Open service cases", url_name="contact-cases", order=20
         )
         # Acknowledging a case's SLA alert (toast, alerts list) acknowledges the case.
         alert_ack_hook_register(kind="case_sla", hook=case_alert_acknowledged)
-        demo_extension_register(name="service", load=demo.service_demo_load)
         scope_register(name="service:read", description="read the cases the owner may see")
         scope_register(
             name="service:write",
@@ -38,9 +39,4 @@ class ServiceConfig(AppConfig):
             name="service.sla_pass",
             every_seconds=float(settings.SERVICE_SLA_PASS_SECONDS),
             func=sla_pass_run,
-        )
-        bench_section_register(
-            name="service",
-            title="Service cases: SLA scheduler and Today",
-            run="warmline.service.bench:service_bench_section",
         )

@@ -11,14 +11,14 @@ from django.conf import settings
 from django.db.models import Min, Q
 from django.utils.text import Truncator
 
-from warmline.calls.reasons import (
+from warmline.core.db import in_subquery
+from warmline.core.registries.reasons import (
     Reason,
     ReasonContext,
     ReasonProvider,
     reason_provider_register,
     span_text,
 )
-from warmline.core.db import in_subquery
 from warmline.people.models import Contact
 from warmline.service.models import Case, Status
 

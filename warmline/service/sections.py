@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from warmline.core.registries.today import Section, TodayContext, section_register
 from warmline.service.selectors import case_list_today
-from warmline.today.registry import Section, TodayContext, section_register
 
 TODAY_LIMIT = 15
 

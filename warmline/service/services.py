@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from warmline.calls.reasons import reasons_changed
+from warmline.core.registries.reasons import reasons_changed
 from warmline.people.models import Account, Contact, ContactEmail
 from warmline.people.services import ContactData, contact_create, email_normalize
 from warmline.service import sla

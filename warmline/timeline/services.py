@@ -1,8 +1,10 @@
 """Writes to the timeline: one small keyword-only function per kind of touch (in the style
 of saleor's order events). Feature apps call these from their own services.
 
-Every write also keeps `Contact.last_touch_at` current when the touch is personal, so the
-*Today* page and the reconnect queue never recompute it from history.
+Every write is announced through `warmline.core.registries.touches` in its transaction:
+the people app keeps `Contact.last_touch_at` current from it (so *Today* and the reconnect
+queue never recompute it from history) and the call queue hears about personal touches.
+The timeline sits below people, so a contact is typed `ContactRow` here.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from warmline.people.models import Contact
+from warmline.core.registries.touches import Touch, touches_recorded
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome, Source
 from warmline.users.models import User
 
 PERSONAL_KINDS = {Kind.MEETING, Kind.CHECKIN_NOTE}
+# A warmline.people.models.Contact (people sits above the timeline and owns the type).
+ContactRow = Any
 
 
 def interaction_is_personal(*, kind: str, outcome: str, author_id: int | None) -> bool:
@@ -36,7 +39,7 @@ def interaction_is_personal(*, kind: str, outcome: str, author_id: int | None) -
 
 def interaction_create(
     *,
-    contact: Contact,
+    contact: ContactRow,
     kind: str,
     author: User | None = None,
     body: str = "",
@@ -91,16 +94,21 @@ def interaction_create(
     # Checked before the transaction: a caller may catch the ValidationError and go on.
     with transaction.atomic(savepoint=bool(external_id)):
         entry.save()
-        if entry.is_personal:
-            # Only ever move the marker forward: back-dated entries must not hide a newer touch.
-            Contact.objects.filter(pk=contact.pk).filter(
-                Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=when)
-            ).update(last_touch_at=when)
+        touches_recorded(
+            [
+                Touch(
+                    contact_id=contact.pk,
+                    kind=kind,
+                    occurred_at=when,
+                    is_personal=entry.is_personal,
+                )
+            ]
+        )
     return entry
 
 
 def note_add(
-    *, contact: Contact, author: User, body: str, occurred_at: dt.datetime | None = None
+    *, contact: ContactRow, author: User, body: str, occurred_at: dt.datetime | None = None
 ) -> Interaction:
     if not body.strip():
         raise ValidationError({"body": "Write something in the note."})
@@ -116,7 +124,7 @@ def note_add(
 
 def call_log(
     *,
-    contact: Contact,
+    contact: ContactRow,
     author: User,
     outcome: str,
     body: str = "",
@@ -139,7 +147,7 @@ def call_log(
 
 def meeting_log(
     *,
-    contact: Contact,
+    contact: ContactRow,
     author: User,
     subject: str,
     body: str = "",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from warmline.core.registries.today import Section, TodayContext, section_register
 from warmline.people.selectors import contact_list_stale, important_dates_upcoming
-from warmline.today.registry import Section, TodayContext, section_register
 
 
 def stale_contacts(ctx: TodayContext) -> dict[str, Any]:

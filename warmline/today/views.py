@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from warmline.today.registry import TodayContext, sections_build
+from warmline.core.registries.today import TodayContext, sections_build
 from warmline.users.models import User
 
 

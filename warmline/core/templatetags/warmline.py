@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
 
-from warmline.people.phones import phone_display
+from warmline.core.phones import phone_display
 
 register = template.Library()
 

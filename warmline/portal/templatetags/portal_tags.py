@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from warmline.people.phones import phone_display
+from warmline.core.phones import phone_display
 
 register = template.Library()
 

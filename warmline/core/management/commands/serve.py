@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 from django.core.management.base import BaseCommand, CommandError
 
+from warmline.core.env import env_bool, env_int, env_str
 from warmline.core.runtime import (
     ASGI_APP,
     default_host,
@@ -22,7 +23,6 @@ from warmline.core.runtime import (
     default_workers,
     serve_with_background_work,
 )
-from warmline.env import env_bool, env_int, env_str
 
 
 def positive_int(value: str) -> int:

@@ -9,12 +9,15 @@ tells whether a database already holds it, `demo_wipe` empties the database.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from warmline.core.demo.generate import (
+from warmline.people.models import Contact
+from warmline.users.models import User
+from warmline_tools.demo.generate import (
     ADMIN,
     DEMO_PASSWORD,
     MANAGER,
@@ -28,9 +31,6 @@ from warmline.core.demo.generate import (
     Login,
     ProgressFn,
 )
-from warmline.core.demo_registry import demo_extension_list
-from warmline.people.models import Contact
-from warmline.users.models import User
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -92,6 +92,16 @@ def demo_load(
     builder = DemoBuilder(size=size, now=now or timezone.now(), progress=progress)
     with transaction.atomic():
         result = builder.run()
-        for _name, load in demo_extension_list():
+        for load in _feature_loaders():
             load(builder.now)
         return result
+
+
+def _feature_loaders() -> list[Callable[[dt.datetime], object]]:
+    """Each feature's demo rows (products and questions, cases, callbacks), loaded after the
+    company exists, in the same transaction."""
+    from warmline_tools.demo.calls import calls_demo_load
+    from warmline_tools.demo.portal import portal_demo_load
+    from warmline_tools.demo.service import service_demo_load
+
+    return [calls_demo_load, portal_demo_load, service_demo_load]

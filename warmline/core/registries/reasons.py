@@ -6,9 +6,10 @@ registers one provider here from its AppConfig.ready(); the queue never imports 
 app. A provider receives the rep and the time and returns its reasons for contacts in the
 rep's own book, using a bounded number of indexed queries and at most `ctx.limit` reasons.
 
-Adding a source, e.g. in the (future) portal app::
+Adding a source, as the portal app does::
 
-    from warmline.calls.reasons import Reason, ReasonProvider, ago_text, reason_provider_register
+    from warmline.core.registries.reasons import (
+        Reason, ReasonProvider, ago_text, reason_provider_register)
 
     def open_questions(ctx):
         rows = Question.objects.filter(contact__owner=ctx.user, answered_at__isnull=True)
@@ -42,9 +43,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from warmline.calls.hours import ago_text, span_text
-from warmline.users.models import User
+from warmline.core.hours import ago_text, span_text
 
 __all__ = [
     "Reason",
@@ -55,6 +56,7 @@ __all__ = [
     "reason_provider_register",
     "reason_provider_unregister",
     "reasons_changed",
+    "reasons_changed_listen",
     "reasons_collect",
     "reasons_next_change",
     "span_text",
@@ -76,7 +78,7 @@ class Reason:
 
 @dataclass(frozen=True)
 class ReasonContext:
-    user: User
+    user: Any  # the rep (warmline.users.User; the base layer imports no app)
     now: dt.datetime
     today: dt.date  # the rep's local date
     limit: int  # at most this many reasons per provider
@@ -142,10 +144,20 @@ def reasons_next_change(ctx: ReasonContext) -> dt.datetime | None:
     return min(found) if found else None
 
 
-def reasons_changed(*, contact_ids: Iterable[int] = (), rep_ids: Iterable[int] = ()) -> None:
+ReasonsChangedListener = Callable[..., object]
+_listeners: list[ReasonsChangedListener] = []
+
+
+def reasons_changed_listen(listener: ReasonsChangedListener) -> None:
+    """`listener(contact_ids=..., rep_ids=...)` hears every `reasons_changed` (the call
+    queue marks its snapshots stale). Call from an AppConfig.ready()."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def reasons_changed(*, contact_ids: Iterable[int] = (), rep_ids: Iterable[Any] = ()) -> None:
     """Something a reason is made of changed for these contacts (their owners' queues) or
     these reps: their call-queue snapshots are rebuilt before they are read again. Call it
     inside the writing transaction, so the change and the notice commit together."""
-    from warmline.calls.queue import queue_snapshot_invalidate
-
-    queue_snapshot_invalidate(contact_ids=contact_ids, rep_ids=rep_ids)
+    for listener in _listeners:
+        listener(contact_ids=contact_ids, rep_ids=rep_ids)

@@ -191,12 +191,12 @@ def _east_calendar(now: dt.datetime) -> None:
 
 
 def service_demo_load(now: dt.datetime) -> list[Case]:
-    from warmline.core.demo.fastinsert import rows_insert
-    from warmline.core.demo.generate import INTERACTION_FIELDS
     from warmline.service.defaults import sla_defaults_ensure
     from warmline.service.escalation import sla_pass
     from warmline.service.services import SlaLookup, case_sla_refresh
     from warmline.timeline.models import Direction, Interaction, Kind, Source
+    from warmline_tools.demo.fastinsert import rows_insert
+    from warmline_tools.demo.generate import INTERACTION_FIELDS
 
     sla_defaults_ensure()
     _east_calendar(now)

@@ -1,7 +1,7 @@
 """Service-case benchmark: the SLA scheduler at 100,000 open cases, the delay from a step's
 due time to its alert, and *Today* with 200 open cases in the rep's book.
 
-    from warmline.service.bench import service_bench
+    from warmline_tools.bench.service import service_bench
     entries = service_bench()            # seeds its own data on the current database
 
 Call it with the default connection already pointed at a benchmark database (it deletes
@@ -29,7 +29,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from warmline.core.bench_registry import BenchOptions, BenchProgress
 from warmline.people.models import Account, Contact
 from warmline.service.escalation import sla_pass
 from warmline.service.models import (
@@ -44,6 +43,7 @@ from warmline.service.models import (
 )
 from warmline.service.services import SlaLookup, case_step_deadlines
 from warmline.users.models import Role, Team, User
+from warmline_tools.bench.registry import BenchOptions, BenchProgress
 
 SYSTEM = "svcbench"
 PREFIX = "svcbench-"
@@ -463,7 +463,7 @@ def service_bench_section(
 
 
 def service_bench_markdown(entries: list[dict[str, Any]], *, config: ServiceBenchConfig) -> str:
-    from warmline.core.bench import database_description, format_target, format_value, verdict
+    from warmline_tools.bench.core import database_description, format_target, format_value, verdict
 
     by_name = {str(e["name"]).removesuffix(f"_{connection.vendor}"): e for e in entries}
     labels = {

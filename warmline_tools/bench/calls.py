@@ -1,7 +1,7 @@
 """Calls benchmark: the next card and "log an outcome, show the next card" for a rep with a
 book of 5,000 contacts in a database of 100,000, and keystrokes per logged call.
 
-    from warmline.calls.bench import calls_bench
+    from warmline_tools.bench.calls import calls_bench
     entries, markdown = calls_bench()       # seeds its own data on the current database
 
 Call it with the default connection pointed at a benchmark database. It deletes and
@@ -48,10 +48,10 @@ from warmline.calls.keys import FLOWS
 from warmline.calls.models import Callback, CallLog, OutgoingNote, QueueSnapshot
 from warmline.calls.queue import queue_snapshot_build
 from warmline.calls.selectors import PROVIDER_LIMIT
-from warmline.core.bench import machine_description, percentile, settle_after_seeding
 from warmline.people.models import Account, Contact, ImportantDate, PersonalFact, Stage, Tier
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome
 from warmline.users.models import Role, User
+from warmline_tools.bench.core import machine_description, percentile, settle_after_seeding
 
 PREFIX = "callbench-"
 REP = f"{PREFIX}rep"
@@ -546,7 +546,7 @@ def _server_env(workdir: Path) -> dict[str, str]:
 
 def calls_bench_measure_http(*, rep: User, requests: int) -> OverHttp:
     """Time `requests` next cards and `requests` logged outcomes over HTTP."""
-    from warmline.alerts.bench import (
+    from warmline_tools.bench.alerts import (
         HOST,
         free_port,
         signed_in_session,

@@ -4,7 +4,7 @@ so core never imports a feature app (the same pattern as `demo_registry`).
     bench_section_register(
         name="service",
         title="Service cases: SLA scheduler and Today",
-        run="warmline.service.bench:service_bench_section",
+        run="warmline_tools.bench.service:service_bench_section",
     )
 
 `run` is "module:function" and is imported only when the section runs: registering costs

@@ -338,11 +338,11 @@ def portal_demo_questions(*, now: dt.datetime) -> list[Question]:
     in-app only so the demo does not start by mailing anyone."""
     from warmline.alerts.models import Alert
     from warmline.alerts.services import Step
-    from warmline.core.demo.fastinsert import rows_insert
-    from warmline.core.demo.generate import INTERACTION_FIELDS
     from warmline.portal.hours import business_hours_add
     from warmline.portal.services import question_alert_raise
     from warmline.timeline.models import Direction, Interaction, Kind, Source
+    from warmline_tools.demo.fastinsert import rows_insert
+    from warmline_tools.demo.generate import INTERACTION_FIELDS
 
     reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
     if not reps:

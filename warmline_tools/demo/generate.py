@@ -28,9 +28,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from faker import Faker
 
-from warmline.core.demo import vocab
-from warmline.core.demo.fastinsert import rows_insert
-from warmline.core.demo.phones import PhoneMaker
+from warmline.core.phones import phone_time_zone
 from warmline.people.models import (
     Account,
     Contact,
@@ -43,11 +41,13 @@ from warmline.people.models import (
     Tag,
     Tier,
 )
-from warmline.people.phones import phone_time_zone
 from warmline.people.search import search_text_build, unaccented
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome, Source
 from warmline.timeline.services import interaction_is_personal
 from warmline.users.models import Role, Team, User
+from warmline_tools.demo import vocab
+from warmline_tools.demo.fastinsert import rows_insert
+from warmline_tools.demo.phones import PhoneMaker
 
 DEMO_PASSWORD = "warmline-demo"
 STAFF_DOMAIN = "northwind.example"

@@ -4,7 +4,7 @@
 127.0.0.1 (one process, the embedded/demo configuration: in-process fan-out), opens
 `connections` Server-Sent Events streams spread over `users` signed-in reps (so each rep has
 several tabs), then posts `rate` events a second for `duration` seconds to the server's
-benchmark trigger (POST /alerts/bench/publish, enabled only by ALERT_BENCH_TOKEN, which
+benchmark trigger (POST /bench/publish, enabled only by ALERT_BENCH_TOKEN, which
 raises an in-app alert through `alert_raise` exactly as a feature app does: alert row, outbox
 row and live event in one transaction, published on commit). It measures, per (event, tab)
 pair, the time from just before the POST is written to the moment the tab has parsed the
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warmline.core.bench_registry import BenchOptions, BenchProgress
+from warmline_tools.bench.registry import BenchOptions, BenchProgress
 
 P99_TARGET_MS = 250.0
 HOST = "127.0.0.1"
@@ -308,7 +308,7 @@ def stop_process(proc: subprocess.Popen[Any], *, timeout: float = 10.0) -> None:
 
 # -- setup inside the bench database ----------------------------------------------------------
 def _setup_main(users: int, *, migrate: bool = False) -> None:
-    """`python -m warmline.alerts.bench setup N [--migrate]`: (migrate, then) N reps, each
+    """`python -m warmline_tools.bench.alerts setup N [--migrate]`: (migrate, then) N reps, each
     signed in once (prints JSON)."""
     import django
 
@@ -399,7 +399,7 @@ async def _post(run: BenchRun, seq: int, user: dict[str, Any]) -> None:
     try:
         status, _ = await http_post_json(
             port=run.port,
-            path="/alerts/bench/publish",
+            path="/bench/publish",
             payload={"user_id": user["user_id"], "seq": seq, "run": run.run_id},
             headers={"X-Bench-Token": run.token},
         )
@@ -505,7 +505,7 @@ def sse_bench(
     if redis_url:
         env["REDIS_URL"] = redis_url
     env.update(
-        DJANGO_SETTINGS_MODULE="warmline.settings",
+        DJANGO_SETTINGS_MODULE="warmline_tools.bench.settings",
         WARMLINE_DATA_DIR=str(workdir),
         ALERT_BENCH_TOKEN=token,
         LOG_LEVEL="WARNING",
@@ -519,7 +519,7 @@ def sse_bench(
         fresh = [] if database_url else ["--migrate"]
         log(f"{'Migrating a fresh SQLite database, s' if fresh else 'S'}igning in {users} reps")
         made = subprocess.run(  # noqa: S603 - fixed command
-            [sys.executable, "-m", "warmline.alerts.bench", "setup", str(users), *fresh],
+            [sys.executable, "-m", "warmline_tools.bench.alerts", "setup", str(users), *fresh],
             env=env,
             check=True,
             capture_output=True,
@@ -645,7 +645,7 @@ A question from the portal must show up in every tab its rep has open within 250
 and none may be lost. Setup: {first["size"]}. The load script (plain asyncio streams, in
 the benchmark's process on the same machine, so it shares the two cores with the server)
 opens every stream and waits for each one's `hello`, then posts events at a steady rate to
-`POST /alerts/bench/publish`, which raises an in-app alert through `alert_raise` exactly as
+`POST /bench/publish`, which raises an in-app alert through `alert_raise` exactly as
 "Ask my rep" does (alert, outbox row and live event in one transaction, published on
 commit) for a random rep. Latency is per (event, tab) pair, from just before the POST is
 written to the event being parsed in that tab: the HTTP request, the database transaction
@@ -703,7 +703,7 @@ def sse_bench_section(
     lost = next(e for e in named if str(e["name"]).startswith("ask_events_lost"))
     details: dict[str, Any] = entries[0].get("details") or {}  # type: ignore[assignment]
     lost["passed"] = lost["value"] == 0 and not details.get("misrouted")
-    from warmline.core.bench import database_description
+    from warmline_tools.bench.core import database_description
 
     if database_url:
         server = f"{database_description()}{' + Redis' if settings.REDIS_URL else ''}"
@@ -730,5 +730,5 @@ if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "setup":
         _setup_main(int(sys.argv[2]), migrate="--migrate" in sys.argv[3:])
     else:
-        print("usage: python -m warmline.alerts.bench setup N", file=sys.stderr)
+        print("usage: python -m warmline_tools.bench.alerts setup N", file=sys.stderr)
         sys.exit(2)

@@ -12,9 +12,9 @@ import random
 import uuid
 from zoneinfo import ZoneInfo
 
-from warmline.calls.hours import calling_hours_status
 from warmline.calls.merge import merge_validate
 from warmline.calls.models import Callback, CallbackStatus, MessageTemplate, TemplateKind
+from warmline.core.hours import calling_hours_status
 from warmline.people.models import Contact
 from warmline.users.models import Role, User
 
@@ -131,9 +131,3 @@ def calls_demo_load(now: dt.datetime) -> list[Callback]:
             owner=owner, kind=TemplateKind.VOICEMAIL, defaults={"body": body}
         )
     return callbacks
-
-
-def register() -> None:
-    from warmline.core.demo_registry import demo_extension_register
-
-    demo_extension_register(name="calls", load=calls_demo_load)

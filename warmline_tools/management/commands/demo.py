@@ -31,15 +31,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from warmline.core.demo import (
-    DEMO_PASSWORD,
-    DemoNotEmptyError,
-    DemoSize,
-    demo_is_loaded,
-    demo_load,
-    demo_logins,
-    demo_wipe,
-)
 from warmline.core.runtime import (
     ASGI_APP,
     default_host,
@@ -48,6 +39,15 @@ from warmline.core.runtime import (
     serve_with_background_work,
 )
 from warmline.users.models import Role
+from warmline_tools.demo import (
+    DEMO_PASSWORD,
+    DemoNotEmptyError,
+    DemoSize,
+    demo_is_loaded,
+    demo_load,
+    demo_logins,
+    demo_wipe,
+)
 
 DEMO_SIZE = DemoSize()  # tests swap in a smaller company
 

@@ -9,7 +9,7 @@ benchmarks.json.
         REDIS_URL=redis://127.0.0.1:6379/13 warmline bench
 
 Core's section (search, contact page, Today over 100,000 contacts) runs first, then every
-section the apps registered (`warmline.core.bench_registry`). On SQLite the benchmark uses
+section the apps registered (`warmline_tools.bench.registry`). On SQLite the benchmark uses
 its own file (WARMLINE_DATA_DIR/bench.sqlite3, or --sqlite), never the real database. With
 DATABASE_URL the database's name must contain "bench", because seeding deletes everything
 in it; figures measured there are named with a `_postgresql` suffix. Each section writes its
@@ -43,15 +43,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from warmline.core.bench import bench_write_section, format_target, format_value
-from warmline.core.bench_registry import (
+from warmline.core.runtime import rich_console
+from warmline_tools.bench.core import bench_write_section, format_target, format_value
+from warmline_tools.bench.registry import (
     BenchOptions,
     BenchSection,
     BenchSectionMissing,
     bench_entry_passed,
     bench_section_list,
 )
-from warmline.core.runtime import rich_console
 
 
 def positive_int(value: str) -> int:

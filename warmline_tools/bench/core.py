@@ -1,6 +1,6 @@
 """`warmline bench`: seed a large book and time the pages a rep lives in.
 
-Seeding reuses the demo generator (`warmline.core.demo.generate.DemoBuilder`) with a fixed
+Seeding reuses the demo generator (`warmline_tools.demo.generate.DemoBuilder`) with a fixed
 number of timeline entries per contact. Measuring goes through `django.test.Client`, in
 process, logged in as a rep whose book is about 1/50 of the data (a rep in a team of fifty),
 so the figures are the server's own time: routing, middleware, queries and templates.
@@ -38,12 +38,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from warmline.core.bench_registry import BenchLog, BenchOptions, BenchProgress
-from warmline.core.demo.generate import NAMED_REPS, DemoBuilder, DemoResult, DemoSize
+from warmline.core.phones import phone_search_digits
 from warmline.people.models import Account, Contact, ImportantDate, PersonalFact
-from warmline.people.phones import phone_search_digits
 from warmline.timeline.models import Interaction
 from warmline.users.models import Role, User
+from warmline_tools.bench.registry import BenchLog, BenchOptions, BenchProgress
+from warmline_tools.demo.generate import NAMED_REPS, DemoBuilder, DemoResult, DemoSize
 
 TARGET_MS = 50.0
 SECTION = "core"
@@ -529,7 +529,7 @@ def format_target(entry: dict[str, object]) -> str:
     target = entry.get("target")
     if target is None:
         return "—"
-    from warmline.core.bench_registry import bench_target_is_upper_bound
+    from warmline_tools.bench.registry import bench_target_is_upper_bound
 
     if isinstance(target, (int, float)) and float(target) == 0:
         return "0"
@@ -540,7 +540,7 @@ def format_target(entry: dict[str, object]) -> str:
 
 
 def verdict(entry: dict[str, object]) -> str:
-    from warmline.core.bench_registry import bench_entry_passed
+    from warmline_tools.bench.registry import bench_entry_passed
 
     passed = bench_entry_passed(entry)
     return "—" if passed is None else ("pass" if passed else "**FAIL**")

@@ -9,12 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from warmline.users.models import User
-
 
 @dataclass(frozen=True)
 class TodayContext:
-    user: User
+    user: Any  # the signed-in warmline.users.User (the base layer imports no app)
     today: dt.date
     now: dt.datetime
 
@@ -26,7 +24,7 @@ class Section:
     order: int
     template: str
     build: Callable[[TodayContext], dict[str, Any]]
-    visible: Callable[[User], bool] = lambda user: True
+    visible: Callable[[Any], bool] = lambda user: True
 
 
 @dataclass(frozen=True)

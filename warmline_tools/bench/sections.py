@@ -1,0 +1,37 @@
+"""The sections of `warmline bench`, in the order they run. Each module is imported only
+when its section runs, so `warmline demo` does not load benchmark code."""
+
+from __future__ import annotations
+
+from warmline_tools.bench.registry import bench_section_register
+
+
+def sections_register() -> None:
+    bench_section_register(
+        name="core",
+        title="Search, contact page and Today",
+        run="warmline_tools.bench.core:core_bench_section",
+        order=0,
+    )
+    bench_section_register(
+        name="alerts",
+        title="Live alerts: question to the rep's open tabs (SSE)",
+        run="warmline_tools.bench.alerts:sse_bench_section",
+    )
+    bench_section_register(
+        name="calls",
+        title="Calls: queue and call mode",
+        run="warmline_tools.bench.calls:calls_bench",
+        kwargs=lambda o: {
+            "contacts": o.contacts,
+            "book": max(20, o.contacts // 20),  # 5,000 at full size
+            "requests": o.requests,
+            # A real server reads the same database: not a test's, measured in place.
+            "http_requests": 0 if o.in_place else min(100, o.requests),
+        },
+    )
+    bench_section_register(
+        name="service",
+        title="Service cases: SLA scheduler and Today",
+        run="warmline_tools.bench.service:service_bench_section",
+    )
