@@ -41,6 +41,8 @@ test-postgres: install
 		DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/warmline} \
 		REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
 		$(BIN)/pytest -q -p no:cacheprovider; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "== FAILED: CI=true and nothing answers on 127.0.0.1:5432 (PostgreSQL)"; exit 1; \
 	else \
 		echo "== SKIPPED: PostgreSQL tests (nothing answers on 127.0.0.1:5432; start it with pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start)"; \
 	fi

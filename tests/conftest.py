@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connections
 
+from tests.ci import service_missing
 from tests.factories import TeamFactory, UserFactory
 from warmline.users.models import Role, User
 
@@ -71,9 +72,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 @pytest.fixture
 def chromium_browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Debian's Chromium through Playwright; skips with the reason where it is missing."""
+    """Debian's Chromium through Playwright; skips with the reason where it is missing (fails
+    under CI=true)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(
+        service_missing(
             f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)"
         )
     from playwright.sync_api import sync_playwright

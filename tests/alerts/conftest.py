@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.ci import service_missing
 from tests.conftest import Company
 from warmline_tools.bench.alerts import free_port, stop_process
 
@@ -357,7 +358,7 @@ def redis_url_answering() -> str:
 
         redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
     except Exception as exc:
-        pytest.skip(
+        service_missing(
             f"Redis does not answer at {url} ({exc}); start it to test cross-process fan-out"
         )
     return url

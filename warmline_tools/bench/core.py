@@ -72,7 +72,7 @@ does not exceed it (events lost: 0, keystrokes: ≤ 2).
   lower is faster); compare runs of different days with it beside them.
 
 This summary and every section are rewritten by the benchmark; edit the code
-(`warmline/core/bench.py`), not this file.
+(`warmline_tools/bench/core.py`), not this file.
 """
 
 
