@@ -648,6 +648,14 @@ def test_vcard_folding_never_splits_a_character():
     assert "".join([pieces[0], *(p[1:] for p in pieces[1:])]) == line
 
 
+def test_vcard_build_folds_by_octets_not_characters():
+    # 40 characters but 120 octets: a writer that counts characters leaves it whole.
+    text = vcard_build(VCard(first_name="Yui", note_lines=["€" * 40]))
+    assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
+    (back,) = vcard_read(text)
+    assert back.note_lines == ["€" * 40]
+
+
 IPHONE_CARD = (
     "BEGIN:VCARD\r\n"
     "VERSION:3.0\r\n"
@@ -718,6 +726,20 @@ def test_vcard_reader_reports_broken_cards_and_keeps_the_others():
     assert bad_date.errors == ["line 8: BDAY “someday” is not a date we can read (use YYYY-MM-DD)."]
     assert nameless.errors == ["the card has no name (N or FN)."]
     assert cut.errors == ["the card has no END:VCARD (is the file cut short?)."]
+
+
+def test_vcard_reader_counts_lines_across_blank_lines_and_keeps_unescaped_commas():
+    text = (
+        "\n"
+        "BEGIN:VCARD\nVERSION:2.1\nFN:First Card\n\nBDAY:never\nEND:VCARD\n"
+        "\n\n"
+        "BEGIN:VCARD\nVERSION:2.1\nN:Doe;Jane\nTITLE:Sales, EMEA\nNOTE:a, b\\, c\nEND:VCARD\n"
+    )
+    first, second = vcard_read(text)
+    assert first.line == 2
+    assert first.errors == ["line 6: BDAY “never” is not a date we can read (use YYYY-MM-DD)."]
+    assert second.line == 10 and second.errors == []
+    assert second.title == "Sales, EMEA" and second.note_lines == ["a, b, c"]
 
 
 @pytest.mark.django_db

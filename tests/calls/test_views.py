@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 
 from tests.calls.conftest import zone_where_it_is
 from tests.factories import ContactFactory
@@ -17,6 +18,7 @@ from warmline.calls.keys import BINDINGS
 from warmline.calls.models import Callback, CallbackStatus, CallLog, MessageTemplate
 from warmline.calls.services import callback_schedule
 from warmline.people.models import Contact
+from warmline.people.phones import phone_display
 from warmline.people.services import fact_add, important_date_add
 from warmline.timeline.models import Interaction, Kind
 from warmline.timeline.services import note_add
@@ -393,6 +395,17 @@ def test_callback_ics(rep_client, company, callable_contact):
     assert "Pricing\\; X200\\, the long" in description
     assert "TRIGGER:-PT10M" in lines
     assert f"LOCATION:tel:{contact.phone}" in lines
+    # the same, as a calendar program reads it
+    (event,) = Calendar.from_ical(text).walk("VEVENT")
+    assert str(event["UID"]) == f"callback-{cb.uuid}@warmline"
+    assert event.decoded("DTSTART") == due
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == dt.timedelta(minutes=15)
+    assert str(event["STATUS"]) == "CONFIRMED" and event.decoded("SEQUENCE") == 0
+    assert f"on {phone_display(contact.phone)}." in str(event["DESCRIPTION"])
+    assert "Note: Pricing; X200, the long version" in str(event["DESCRIPTION"])
+    (alarm,) = event.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert alarm.decoded("TRIGGER") == -dt.timedelta(minutes=10)
     # another rep's callback is not found
     other = callable_contact(company.outsider_rep, overdue_days=1)
     theirs = callback_schedule(rep=company.outsider_rep, contact=other, due_at=due)
@@ -406,6 +419,22 @@ def test_all_open_callbacks_as_one_calendar(rep_client, company, callable_contac
         callback_schedule(rep=company.rep, contact=contact, due_at=due + dt.timedelta(hours=i))
     text = rep_client.get(reverse("callbacks-ics")).content.decode()
     assert text.count("BEGIN:VEVENT") == 3
+
+
+def test_a_cancelled_callback_cancels_the_same_event(rep_client, company, callable_contact):
+    contact = callable_contact(company.rep, overdue_days=1)
+    cb = callback_schedule(
+        rep=company.rep, contact=contact, due_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    before = rep_client.get(reverse("callback-ics", args=[cb.pk])).content
+    rep_client.post(reverse("callback-cancel", args=[cb.pk]))
+    after = rep_client.get(reverse("callback-ics", args=[cb.pk])).content
+
+    (open_event,) = Calendar.from_ical(before).walk("VEVENT")
+    (cancelled,) = Calendar.from_ical(after).walk("VEVENT")
+    assert str(cancelled["UID"]) == str(open_event["UID"]) == f"callback-{cb.uuid}@warmline"
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert cancelled.decoded("SEQUENCE") == 1 > open_event.decoded("SEQUENCE")
 
 
 def test_cancel_callback(rep_client, company, callable_contact):

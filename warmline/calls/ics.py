@@ -1,8 +1,9 @@
 """iCalendar (RFC 5545) for callbacks, so a rep can put them in their own calendar.
 
-Written by hand: one VEVENT per callback with a stable UID (the callback's uuid, so
-importing twice updates rather than duplicates), a 15-minute slot, a reminder 10 minutes
-before, and the number to dial. Lines are CRLF-terminated and folded at 75 octets.
+One VEVENT per callback with a stable UID (the callback's uuid, so importing twice
+updates rather than duplicates), a 15-minute slot, a reminder 10 minutes before, and the
+number to dial. The `icalendar` library writes it: text escaping, CRLF line ends and
+folding at 75 octets (never inside a UTF-8 character) are its job.
 """
 
 from __future__ import annotations
@@ -12,48 +13,16 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.urls import reverse
+from icalendar import Alarm, Calendar, Event, vText
 
 from warmline.calls.models import Callback, CallbackStatus
 from warmline.core.phones import phone_display
 
 SLOT = dt.timedelta(minutes=15)
+REMINDER = dt.timedelta(minutes=10)
 
 
-def ics_escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def ics_fold(line: str) -> str:
-    """Fold a content line at 75 octets (continuation lines start with one space), never
-    splitting a UTF-8 character."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
-        return line
-    parts: list[str] = []
-    current = b""
-    limit = 75
-    for char in line:
-        b = char.encode("utf-8")
-        if len(current) + len(b) > limit:
-            parts.append(current.decode("utf-8"))
-            current = b""
-            limit = 74  # the leading space counts
-        current += b
-    parts.append(current.decode("utf-8"))
-    return "\r\n ".join(parts)
-
-
-def _stamp(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _event(callback: Callback, *, now: dt.datetime) -> list[str]:
+def _event(callback: Callback, *, now: dt.datetime) -> Event:
     contact = callback.contact
     company = contact.account.name if contact.account_id and contact.account else ""
     who = f"{contact.full_name} ({company})" if company else contact.full_name
@@ -63,43 +32,39 @@ def _event(callback: Callback, *, now: dt.datetime) -> list[str]:
     if callback.note:
         description.append(f"Note: {callback.note}")
     description.append(f"Call mode: {url}")
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:callback-{callback.uuid}@warmline",
-        f"DTSTAMP:{_stamp(now)}",
-        f"DTSTART:{_stamp(callback.due_at)}",
-        f"DTEND:{_stamp(callback.due_at + SLOT)}",
-        f"SUMMARY:{ics_escape('Call back ' + who)}",
-        f"DESCRIPTION:{ics_escape(chr(10).join(description))}",
-        f"URL:{url}",
-        "STATUS:" + ("CONFIRMED" if callback.status == CallbackStatus.OPEN else "CANCELLED"),
-        "SEQUENCE:" + ("0" if callback.status == CallbackStatus.OPEN else "1"),
-    ]
+    is_open = callback.status == CallbackStatus.OPEN
+    start = callback.due_at.astimezone(dt.UTC)
+
+    event = Event()
+    event.add("uid", f"callback-{callback.uuid}@warmline")
+    event.add("dtstamp", now.astimezone(dt.UTC))
+    event.add("dtstart", start)
+    event.add("dtend", start + SLOT)
+    event.add("summary", f"Call back {who}")
+    event.add("description", "\n".join(description))
+    event.add("url", url)
+    event.add("status", "CONFIRMED" if is_open else "CANCELLED")
+    event.add("sequence", 0 if is_open else 1)
     if contact.phone:
-        lines.append(f"LOCATION:{ics_escape('tel:' + contact.phone)}")
-    lines += [
-        "BEGIN:VALARM",
-        "ACTION:DISPLAY",
-        f"DESCRIPTION:{ics_escape('Call back ' + who)}",
-        "TRIGGER:-PT10M",
-        "END:VALARM",
-        "END:VEVENT",
-    ]
-    return lines
+        event.add("location", f"tel:{contact.phone}")
+
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"Call back {who}")
+    alarm.add("trigger", -REMINDER)
+    event.add_component(alarm)
+    return event
 
 
 def callbacks_ics(
     callbacks: Iterable[Callback], *, now: dt.datetime, name: str = "Warmline callbacks"
 ) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Warmline//Callbacks//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{ics_escape(name)}",
-    ]
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//Warmline//Callbacks//EN")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", vText(name))
     for callback in callbacks:
-        lines.extend(_event(callback, now=now))
-    lines.append("END:VCALENDAR")
-    return "".join(ics_fold(line) + "\r\n" for line in lines)
+        calendar.add_component(_event(callback, now=now))
+    return calendar.to_ical().decode("utf-8")

@@ -1,31 +1,60 @@
-"""vCard 3.0 (RFC 2426) writer and a tolerant reader.
+"""vCard 3.0 (RFC 2426) writer and a tolerant reader, on top of `vobject`.
 
-The writer produces what address books expect from a 3.0 export: CRLF line ends, text
-escaped (backslash, comma, semicolon, newline) and lines folded at 75 octets without
-splitting a UTF-8 character (RFC 6350 3.2). Labels that are not standard TYPE values
+The writer builds a `vobject.vCard()` and serializes it: CRLF line ends and text escaped
+(backslash, comma, semicolon, newline). Labels that are not standard TYPE values
 ("assistant", "cell") travel the way Apple's Contacts writes them: a grouped property
-with an `X-ABLabel`, so they survive a round trip.
+with an `X-ABLabel`, so they survive a round trip. Two things stay here by hand:
+
+- Folding (`vcard_fold`). vobject leaves any line shorter than 75 *characters* unfolded,
+  so a line of accented or non-Latin text can run to nearly 300 octets (RFC 6350 3.2
+  says 75). We ask vobject for unfolded lines and fold them at 75 octets ourselves,
+  never inside a character.
+- The spelling `X-ABLabel`. vobject upper-cases property names; names are
+  case-insensitive, but we keep Apple's own spelling for readers that match it literally.
 
 The reader takes what phones and address books really send: vCard 3.0 and 4.0, and
 the 2.1 that Android still exports (bare `TEL;CELL:` parameters, QUOTED-PRINTABLE with
-soft line breaks, CHARSET). It keeps the properties Warmline stores (N, FN, ORG, TITLE,
-EMAIL, TEL, BDAY, NOTE, CATEGORIES, UID) and skips the rest (PHOTO, ADR, ...). Each card
-remembers the line it starts on so an import can point at a bad one.
+soft line breaks, CHARSET). vobject undoes the folding and the quoted-printable soft
+breaks (`getLogicalLines`) and splits each line into group, name, parameters and value,
+decoding quoted-printable in its CHARSET (`textLineToContentLine`). It keeps the
+properties Warmline stores (N, FN, ORG, TITLE, EMAIL, TEL, BDAY, NOTE, CATEGORIES, UID)
+and skips the rest (PHOTO, ADR, ...). Each card remembers the line it starts on so an
+import can point at a bad one.
 
-Hand-written rather than `vobject`: the subset is small, and vobject handles neither
-2.1 quoted-printable soft breaks nor Apple's labels any better.
+Why not `vobject.readComponents` for the cards themselves: while it builds a card it runs
+vCard 3.0 text decoding on every property, which keeps only what comes before the first
+unescaped comma (2.1 does not escape commas: Android's "Lange Notiz, die ..." comes back
+as "Lange Notiz") and base64-decodes PHOTO (a cut-off photo raises). It also ends the
+whole file at the first malformed line or unclosed card, and keeps no line number for a
+card. So this module groups vobject's content lines into cards itself (`vcard_read`),
+and unescapes values itself (`vcard_unescape`): vobject's own unescaping shares the
+comma problem and turns a trailing backslash into "\\eof".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import quopri
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import vobject
+from vobject.base import (
+    ContentLine,
+    ParseError,
+    backslashEscape,
+    getLogicalLines,
+    parseLine,
+    textLineToContentLine,
+)
+from vobject.vcard import Name
+
 MAX_LINE_OCTETS = 75
 CRLF = "\r\n"
+PRODID = "-//Warmline//Warmline export//EN"
+UNFOLDED = 10**9  # a line length vobject never reaches, so it folds nothing
 
 # Warmline label -> vCard TYPE value. Anything else travels as an X-ABLabel.
 EMAIL_TYPES = {"work": "WORK", "home": "HOME"}
@@ -77,14 +106,8 @@ class VCard:
 
 def vcard_escape(text: str) -> str:
     """Escape a TEXT value (RFC 2426 5, RFC 6350 3.4)."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\n")
-        .replace("\r", "\n")
-        .replace("\n", "\\n")
-    )
+    result: str = backslashEscape(text)
+    return result
 
 
 def vcard_fold(line: str) -> str:
@@ -110,10 +133,14 @@ def vcard_fold(line: str) -> str:
     return (CRLF + " ").join(pieces)
 
 
-def _typed_lines(
-    name: str, values: list[tuple[str, str]], known: dict[str, str], extra_type: str, item: int
-) -> tuple[list[str], int]:
-    lines: list[str] = []
+def _add_typed(
+    card: vobject.base.Component,
+    name: str,
+    values: list[tuple[str, str]],
+    known: dict[str, str],
+    extra_type: str,
+    item: int,
+) -> int:
     for index, (value, label) in enumerate(values):
         types = [extra_type] if extra_type else []
         standard = known.get(label.strip().lower()) if label else None
@@ -121,55 +148,56 @@ def _typed_lines(
             types.append(standard)
         if index == 0:
             types.append("PREF")
-        params = f";TYPE={','.join(types)}" if types else ""
+        prop = card.add(name)
+        prop.value = value
+        if types:
+            prop.type_paramlist = types
         if label and not standard:
             item += 1
-            lines.append(f"item{item}.{name}{params}:{vcard_escape(value)}")
-            lines.append(f"item{item}.X-ABLabel:{vcard_escape(label)}")
-        else:
-            lines.append(f"{name}{params}:{vcard_escape(value)}")
-    return lines, item
+            prop.group = f"item{item}"
+            apple = card.add("x-ablabel")
+            apple.value = label
+            apple.group = prop.group
+    return item
+
+
+_APPLE_LABEL_LINE = re.compile(r"^(item\d+)\.X-ABLABEL:")
 
 
 def vcard_build(card: VCard) -> str:
     """One vCard 3.0 as text with CRLF line ends (and a trailing CRLF)."""
-    full_name = card.display_name or card.org or "(no name)"
-    lines = ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//Warmline//Warmline export//EN"]
+    out = vobject.vCard()
+    out.add("prodid").value = PRODID
     if card.uid:
-        lines.append(f"UID:{vcard_escape(card.uid)}")
-    lines.append(f"N:{vcard_escape(card.last_name)};{vcard_escape(card.first_name)};;;")
-    lines.append(f"FN:{vcard_escape(full_name)}")
+        out.add("uid").value = card.uid
+    out.add("n").value = Name(family=card.last_name, given=card.first_name)
+    out.add("fn").value = card.display_name or card.org or "(no name)"
     if card.org:
-        lines.append(f"ORG:{vcard_escape(card.org)}")
+        out.add("org").value = [card.org]
     if card.title:
-        lines.append(f"TITLE:{vcard_escape(card.title)}")
-    email_lines, item = _typed_lines("EMAIL", card.emails, EMAIL_TYPES, "INTERNET", 0)
-    phone_lines, item = _typed_lines("TEL", card.phones, PHONE_TYPES, "", item)
-    lines.extend(email_lines)
-    lines.extend(phone_lines)
+        out.add("title").value = card.title
+    item = _add_typed(out, "email", card.emails, EMAIL_TYPES, "INTERNET", 0)
+    _add_typed(out, "tel", card.phones, PHONE_TYPES, "", item)
     if card.birthday:
-        lines.append(f"BDAY:{card.birthday.isoformat()}")
+        out.add("bday").value = card.birthday.isoformat()
     if card.note_lines:
-        lines.append(f"NOTE:{vcard_escape(chr(10).join(card.note_lines))}")
+        out.add("note").value = "\n".join(card.note_lines)
     if card.categories:
-        lines.append(f"CATEGORIES:{','.join(vcard_escape(c) for c in card.categories)}")
+        out.add("categories").value = list(card.categories)
     if card.revised_at:
-        stamp = card.revised_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        lines.append(f"REV:{stamp}")
-    lines.append("END:VCARD")
-    return "".join(vcard_fold(line) + CRLF for line in lines)
+        out.add("rev").value = card.revised_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = out.serialize(lineLength=UNFOLDED).split(CRLF)[:-1]
+    return "".join(
+        vcard_fold(_APPLE_LABEL_LINE.sub(r"\1.X-ABLabel:", line)) + CRLF for line in lines
+    )
+
+
+def vcard_write_all(cards: Iterable[VCard]) -> Iterator[str]:
+    for card in cards:
+        yield vcard_build(card)
 
 
 # --- Reading ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Property:
-    line: int
-    group: str
-    name: str
-    params: dict[str, list[str]]
-    value: str
 
 
 _UNESCAPES = {"n": "\n", "N": "\n", "\\": "\\", ",": ",", ";": ";", ":": ":"}
@@ -209,89 +237,51 @@ def _split_unescaped(text: str, separator: str) -> list[str]:
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Unfold continuation lines (RFC folding and 2.1 quoted-printable soft breaks)."""
-    current: str | None = None
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if current is not None and raw[:1] in (" ", "\t"):
-            current += raw[1:]
-            continue
-        if (
-            current is not None
-            and current.endswith("=")
-            and "QUOTED-PRINTABLE" in current.split(":", 1)[0].upper()
-        ):
-            current = current[:-1] + raw
-            continue
-        if current is not None:
-            yield start, current
-        current, start = raw, number
-    if current is not None:
-        yield start, current
+    """(line number, logical line): vobject unfolds and joins quoted-printable soft breaks.
+
+    vobject 0.9.9 numbers the first line, and a line after a blank one, one short (it
+    gives them the number of the line before); the check puts them right, and does
+    nothing once vobject counts them right itself.
+    """
+    physical = text.splitlines()
+    for line, number in getLogicalLines(io.StringIO("\n".join(physical)), allowQP=True):
+        if number == 0 or not physical[number - 1].strip():
+            number += 1
+        yield number, line
 
 
-def _split_params(head: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for char in head:
-        if char == '"':
-            quoted = not quoted
-        if char == ";" and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
-def _parse_property(number: int, line: str) -> _Property | None:
-    # The first colon outside a quoted parameter value ends the name and parameters.
-    quoted = False
-    colon = -1
-    for index, char in enumerate(line):
-        if char == '"':
-            quoted = not quoted
-        elif char == ":" and not quoted:
-            colon = index
-            break
-    if colon <= 0:
-        return None
-    head, value = line[:colon], line[colon + 1 :]
-    name_part, *param_parts = _split_params(head)
-    group, _, name = name_part.rpartition(".")
-    params: dict[str, list[str]] = {}
-    for part in param_parts:
-        if not part:
-            continue
-        key, has_value, raw = part.partition("=")
-        if not has_value:  # vCard 2.1: TEL;CELL;PREF:
-            key, raw = "TYPE", part
-        values = [v.strip().strip('"') for v in raw.split(",") if v.strip()]
-        params.setdefault(key.strip().upper(), []).extend(values)
-    encoding = [e.upper() for e in params.get("ENCODING", [])]
-    if "QUOTED-PRINTABLE" in encoding:
-        charset = (params.get("CHARSET") or ["utf-8"])[0]
+def _content_line(number: int, line: str) -> ContentLine:
+    """vobject's reading of one line. Raises ParseError when it is no NAME:value line."""
+    try:
+        return textLineToContentLine(line, number)
+    except (LookupError, TypeError, ValueError):
+        # vobject decodes QUOTED-PRINTABLE strictly in the named CHARSET. A phone that
+        # names a charset it did not use, or one Python does not know, still gets its
+        # text read, with U+FFFD where a byte makes no sense.
+        name, params, value, group = parseLine(line, number)
+        charset = next((p[1] for p in params if p[0].upper() == "CHARSET" and p[1:]), "utf-8")
+        raw = quopri.decodestring(value.encode("utf-8"))
         try:
-            value = quopri.decodestring(value.encode("latin-1", "replace")).decode(
-                charset, "replace"
-            )
+            text = raw.decode(charset, "replace")
         except LookupError:
-            value = quopri.decodestring(value.encode("latin-1", "replace")).decode(
-                "utf-8", "replace"
-            )
-    return _Property(
-        line=number, group=group.upper(), name=name.strip().upper(), params=params, value=value
-    )
+            text = raw.decode("utf-8", "replace")
+        plain = [p for p in params if "QUOTED-PRINTABLE" not in (v.upper() for v in p)]
+        return ContentLine(name, plain, text, group=group, encoded=True, lineNumber=number)
 
 
-def _label_from(prop: _Property, labels: dict[str, str]) -> tuple[str, bool]:
-    """(label, is_preferred) from TYPE parameters or an Apple X-ABLabel in the same group."""
-    types = [t.upper() for t in prop.params.get("TYPE", [])]
+def _label_from(prop: ContentLine, labels: dict[str, str]) -> tuple[str, bool]:
+    """(label, is_preferred) from TYPE parameters (2.1: bare ones) or an Apple X-ABLabel in
+    the same group."""
+    types = [
+        value.strip().upper()
+        for raw in [*prop.params.get("TYPE", []), *prop.singletonparams]
+        for value in raw.split(",")
+        if value.strip()
+    ]
     preferred = "PREF" in types or bool(prop.params.get("PREF"))
-    if prop.group and prop.group in labels:
-        return labels[prop.group], preferred
+    group = (prop.group or "").upper()
+    if group and group in labels:
+        return labels[group], preferred
     for value in types:
         if value in _TYPE_LABELS:
             return _TYPE_LABELS[value], preferred
@@ -323,31 +313,31 @@ def vcard_parse_date(text: str) -> dt.date | None:
         return None
 
 
-def _card_from(start: int, props: list[_Property]) -> VCard:
+def _card_from(start: int, props: list[ContentLine]) -> VCard:
     card = VCard(line=start)
     labels = {
-        p.group: _apple_label(vcard_unescape(p.value))
+        p.group.upper(): _apple_label(vcard_unescape(p.value))
         for p in props
         if p.name == "X-ABLABEL" and p.group
     }
     emails: list[tuple[str, str, bool]] = []
     phones: list[tuple[str, str, bool]] = []
     for prop in props:
-        name = prop.name
+        name, raw = prop.name, prop.value
         if name == "N":
-            parts = [vcard_unescape(p).strip() for p in _split_unescaped(prop.value, ";")]
+            parts = [vcard_unescape(p).strip() for p in _split_unescaped(raw, ";")]
             parts += [""] * (5 - len(parts))
             card.last_name, card.first_name = parts[0], parts[1]
         elif name == "FN":
-            card.full_name = vcard_unescape(prop.value).strip()
+            card.full_name = vcard_unescape(raw).strip()
         elif name == "ORG":
-            card.org = vcard_unescape(_split_unescaped(prop.value, ";")[0]).strip()
+            card.org = vcard_unescape(_split_unescaped(raw, ";")[0]).strip()
         elif name == "TITLE":
-            card.title = vcard_unescape(prop.value).strip()
+            card.title = vcard_unescape(raw).strip()
         elif name == "UID":
-            card.uid = vcard_unescape(prop.value).strip()
+            card.uid = vcard_unescape(raw).strip()
         elif name in ("EMAIL", "TEL"):
-            value = vcard_unescape(prop.value).strip()
+            value = vcard_unescape(raw).strip()
             if name == "TEL" and value.lower().startswith("tel:"):
                 value = value[4:]
             if name == "EMAIL" and value.lower().startswith("mailto:"):
@@ -356,20 +346,18 @@ def _card_from(start: int, props: list[_Property]) -> VCard:
                 label, preferred = _label_from(prop, labels)
                 (emails if name == "EMAIL" else phones).append((value, label, preferred))
         elif name == "BDAY":
-            card.birthday = vcard_parse_date(vcard_unescape(prop.value))
+            card.birthday = vcard_parse_date(vcard_unescape(raw))
             if card.birthday is None:
                 card.errors.append(
-                    f"line {prop.line}: BDAY “{prop.value.strip()}” is not a date we can read "
+                    f"line {prop.lineNumber}: BDAY “{raw.strip()}” is not a date we can read "
                     "(use YYYY-MM-DD)."
                 )
         elif name == "NOTE":
-            text = vcard_unescape(prop.value)
+            text = vcard_unescape(raw)
             card.note_lines.extend(line.strip() for line in text.splitlines() if line.strip())
         elif name == "CATEGORIES":
             card.categories.extend(
-                c
-                for c in (vcard_unescape(p).strip() for p in _split_unescaped(prop.value, ","))
-                if c
+                c for c in (vcard_unescape(p).strip() for p in _split_unescaped(raw, ",")) if c
             )
     # Preferred values first, otherwise in file order (sorted() is stable).
     card.emails = [(v, lbl) for v, lbl, _ in sorted(emails, key=lambda e: not e[2])]
@@ -386,13 +374,11 @@ def vcard_read(text: str) -> list[VCard]:
     """Every card in `text`. Problems are recorded on the card (`errors`), not raised, so
     one unreadable card does not hide the others. Text outside BEGIN/END is ignored."""
     cards: list[VCard] = []
-    props: list[_Property] | None = None
+    props: list[ContentLine] | None = None
     start = 0
     depth = 0
     problems: list[str] = []
     for number, line in _logical_lines(text.lstrip("\ufeff")):
-        if not line.strip():
-            continue
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
             depth += 1
@@ -410,18 +396,17 @@ def vcard_read(text: str) -> list[VCard]:
             continue
         if props is None or depth != 1:
             continue
-        prop = _parse_property(number, line)
-        if prop is None:
-            problems.append(f"line {number}: “{line[:40]}” is not a vCard property (NAME:value).")
-        else:
-            props.append(prop)
+        try:
+            props.append(_content_line(number, line))
+        except ParseError:
+            # A NAME:value line vobject can't split (a space in the name, say) is
+            # skipped like any property we don't keep; a line with no colon is reported.
+            if ":" not in line[1:]:
+                problems.append(
+                    f"line {number}: “{line[:40]}” is not a vCard property (NAME:value)."
+                )
     if props is not None:
         card = _card_from(start, props)
         card.errors[:0] = [*problems, "the card has no END:VCARD (is the file cut short?)."]
         cards.append(card)
     return cards
-
-
-def vcard_write_all(cards: Iterable[VCard]) -> Iterator[str]:
-    for card in cards:
-        yield vcard_build(card)
