@@ -17,8 +17,8 @@ from tests.factories import ContactFactory
 from warmline.calls.keys import BINDINGS
 from warmline.calls.models import Callback, CallbackStatus, CallLog, MessageTemplate
 from warmline.calls.services import callback_schedule
+from warmline.core.phones import phone_display
 from warmline.people.models import Contact
-from warmline.people.phones import phone_display
 from warmline.people.services import fact_add, important_date_add
 from warmline.timeline.models import Interaction, Kind
 from warmline.timeline.services import note_add
