@@ -9,13 +9,17 @@ from pathlib import Path
 
 import dj_database_url
 
+from warmline.core.secret_key import DEV_SECRET_KEY
 from warmline.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("WARMLINE_DATA_DIR", str(BASE_DIR.parent / "data"))).resolve()
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+# Without SECRET_KEY the public development key lets DEBUG, tests and one-off commands run;
+# `serve`, `worker` and the ASGI/WSGI entry points refuse it with DEBUG off, `check --deploy`
+# fails on it, and `warmline demo` keeps a random key in DATA_DIR instead (core/secret_key.py).
+SECRET_KEY = env_str("SECRET_KEY", "").strip() or DEV_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

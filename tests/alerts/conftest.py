@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Company
+from tests.keys import TEST_SECRET_KEY
 from warmline.alerts.bench import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -322,6 +323,7 @@ def proc_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcDb]:
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
         DEBUG="0",
+        SECRET_KEY=TEST_SECRET_KEY,
         PYTHONUNBUFFERED="1",
     )
     drop: Callable[[], None] | None = None

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class CoreConfig(AppConfig):
@@ -8,6 +9,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from warmline.core.secret_key import secret_key_check
+
+        checks.register(secret_key_check, checks.Tags.security, deploy=True)
+
         from warmline.core.bench_registry import bench_section_register
 
         bench_section_register(

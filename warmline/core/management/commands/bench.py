@@ -52,6 +52,7 @@ from warmline.core.bench_registry import (
     bench_section_list,
 )
 from warmline.core.runtime import rich_console
+from warmline.core.secret_key import secret_key_keep
 
 
 def positive_int(value: str) -> int:
@@ -141,6 +142,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        secret_key_keep()  # the servers it starts refuse the public development key
         console = rich_console(self.stdout)
         sections = self.chosen_sections(only=options["only"], skip=options["skip"])
         if options["list"]:
