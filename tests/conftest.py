@@ -13,6 +13,7 @@ from django.db import connections
 
 from tests.ci import service_missing
 from tests.factories import TeamFactory, UserFactory
+from tests.keys import TEST_SECRET_KEY
 from warmline.users.models import Role, User
 
 
@@ -56,6 +57,14 @@ def rep_client(client, company):  # type: ignore[no-untyped-def]
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Argon2 is deliberately slow; tests that are not about hashing use MD5 (test-only)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _test_secret_key(settings):  # type: ignore[no-untyped-def]
+    """The suite runs production settings (DEBUG off) with no SECRET_KEY in the environment,
+    which `serve` and `worker` refuse: tests sign with a key of their own, as a deployment
+    does (processes they start get it too, from `TEST_SECRET_KEY`)."""
+    settings.SECRET_KEY = TEST_SECRET_KEY
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

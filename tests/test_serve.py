@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.keys import TEST_SECRET_KEY
 from warmline.core.runtime import BackgroundWork
 
 
@@ -82,6 +83,7 @@ def test_embedded_server_answers_and_stops_on_sigterm(tmp_path: Path):
         "WARMLINE_DATA_DIR": str(tmp_path),
         "DATABASE_URL": "",
         "REDIS_URL": "",
+        "SECRET_KEY": TEST_SECRET_KEY,
     }
     cli = [sys.executable, "-m", "warmline.cli"]
     subprocess.run([*cli, "migrate", "-v0"], env=env, check=True, timeout=120)
@@ -110,7 +112,12 @@ def test_requests_share_pooled_postgresql_connections(tmp_path: Path):
         pytest.skip("the pool is PostgreSQL's")
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "WARMLINE_DATA_DIR": str(tmp_path), "DATABASE_URL": url}
+    env = {
+        **os.environ,
+        "WARMLINE_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": url,
+        "SECRET_KEY": TEST_SECRET_KEY,
+    }
 
     def sessions() -> int:
         """Connections ever opened to the database (backends flush their counts within a

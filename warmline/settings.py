@@ -5,17 +5,22 @@ See README.md ("Configuration") for the table of variables.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
 
 from warmline.core.env import env_bool, env_int, env_list, env_str
+from warmline.core.secret_key import DEV_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("WARMLINE_DATA_DIR", str(BASE_DIR.parent / "data"))).resolve()
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+# Without SECRET_KEY the public development key lets DEBUG, tests and one-off commands run;
+# `serve`, `worker` and the ASGI/WSGI entry points refuse it with DEBUG off, `check --deploy`
+# fails on it, and `warmline demo` keeps a random key in DATA_DIR instead (core/secret_key.py).
+SECRET_KEY = env_str("SECRET_KEY", "").strip() or DEV_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -32,6 +37,7 @@ INSTALLED_APPS = [
     "ninja",  # serves /api/docs' Swagger UI from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
+    "axes",  # login throttling
     "warmline.core",
     "warmline.users",
     "warmline.people",
@@ -57,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "warmline.core.middleware.user_timezone_middleware",
+    # Last, as django-axes asks: turns a refused sign-in into the "try again at" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "warmline.urls"
@@ -149,6 +157,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed sign-ins for one username
+# (from any address) or from one address (whatever the usernames), sign-in there is refused,
+# a right password included, until LOGIN_LOCKOUT_MINUTES have passed without another
+# failure. A successful sign-in clears its count. Failures are kept in the database, so
+# every web process sees them; admins can clear them under "Axes" in the admin.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "warmline.users.views.login_client_ip"
+AXES_LOCKOUT_CALLABLE = "warmline.users.views.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # count failures; do not log every successful sign-in
+AXES_VERBOSE = False  # no start-up banner on every command
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "login"
@@ -227,8 +253,6 @@ PORTAL_RATE_IDENTIFY_IP = env_str("PORTAL_RATE_IDENTIFY_IP", "10/h")
 PORTAL_RATE_IDENTIFY_EMAIL = env_str("PORTAL_RATE_IDENTIFY_EMAIL", "3/h")
 PORTAL_RATE_ASK_IP = env_str("PORTAL_RATE_ASK_IP", "10/h")
 PORTAL_RATE_ASK_CONTACT = env_str("PORTAL_RATE_ASK_CONTACT", "5/h")
-# Behind a reverse proxy the client address is the last X-Forwarded-For hop.
-PORTAL_TRUST_X_FORWARDED_FOR = env_bool("BEHIND_PROXY", False)
 
 # --- Cache ----------------------------------------------------------------------------
 # Rate limits live in the cache: Redis when REDIS_URL is set (limits hold across every web
@@ -289,9 +313,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe the app over pla
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-)
+# Behind a TLS proxy: trust its X-Forwarded-Proto, and take the client's address (rate
+# limits, login throttling) from the last X-Forwarded-For hop, which the proxy writes.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 # --- Product settings -----------------------------------------------------------------
 WARMLINE_COMPANY_NAME = env_str("WARMLINE_COMPANY_NAME", "Northwind Industrial")
@@ -347,5 +372,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts, not every sign-in
+    },
 }

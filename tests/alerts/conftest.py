@@ -27,6 +27,7 @@ import pytest
 
 from tests.ci import service_missing
 from tests.conftest import Company
+from tests.keys import TEST_SECRET_KEY
 from warmline_tools.bench.alerts import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -323,6 +324,7 @@ def proc_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcDb]:
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
         DEBUG="0",
+        SECRET_KEY=TEST_SECRET_KEY,
         PYTHONUNBUFFERED="1",
     )
     drop: Callable[[], None] | None = None

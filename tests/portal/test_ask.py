@@ -221,7 +221,7 @@ def test_rate_limit_per_ip_across_contacts(company, settings):
 
 def test_forwarded_for_is_trusted_only_behind_a_proxy(company, settings):
     settings.PORTAL_RATE_ASK_IP = "1/h"
-    settings.PORTAL_TRUST_X_FORWARDED_FOR = True
+    settings.BEHIND_PROXY = True
     for i in range(2):
         response = _ask(
             Client(HTTP_X_FORWARDED_FOR=f"spoofed, 198.51.100.{i}"),

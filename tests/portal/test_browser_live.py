@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.keys import TEST_SECRET_KEY
+
 pytestmark = pytest.mark.browser
 
 SETUP = r"""
@@ -77,6 +79,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
         TASKS_BACKEND="django_tasks.backends.dummy.DummyBackend",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="WARNING",
+        SECRET_KEY=TEST_SECRET_KEY,
     )
     return env
 

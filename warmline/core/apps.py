@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class CoreConfig(AppConfig):
@@ -7,3 +8,8 @@ class CoreConfig(AppConfig):
 
     name = "warmline.core"
     label = "core"
+
+    def ready(self) -> None:
+        from warmline.core.secret_key import secret_key_check
+
+        checks.register(secret_key_check, checks.Tags.security, deploy=True)

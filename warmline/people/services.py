@@ -217,6 +217,31 @@ def contact_create(*, data: ContactData) -> Contact:
 
 
 @transaction.atomic
+def contact_points_refresh(*, contact: Contact) -> Contact:
+    """After e-mail or phone rows were written one at a time (the admin's inlines, whose
+    forms normalise with `email_normalize` / `phone_normalize`): one primary of each (the
+    flagged one, else the oldest), `Contact.email` / `phone` copies of them, the time zone
+    derived from the phone unless someone chose another, and the search text."""
+    derived_before = phone_time_zone(contact.phone) if contact.phone else ""
+    primaries: list[str] = []
+    for model, column in ((ContactEmail, "address"), (ContactPhone, "number")):
+        rows = model.objects.filter(contact=contact)
+        first = rows.order_by("-is_primary", "id").values_list("pk", column).first()
+        if first is None:
+            primaries.append("")
+            continue
+        rows.filter(is_primary=True).exclude(pk=first[0]).update(is_primary=False)
+        rows.filter(pk=first[0], is_primary=False).update(is_primary=True)
+        primaries.append(first[1])
+    contact.email, contact.phone = primaries
+    if not contact.time_zone or contact.time_zone == derived_before:
+        contact.time_zone = phone_time_zone(contact.phone) if contact.phone else ""
+    contact.save(update_fields=["email", "phone", "time_zone", "updated_at"])
+    contact_refresh_search_text(contact=contact)
+    return contact
+
+
+@transaction.atomic
 def contact_update(*, contact: Contact, data: ContactData) -> Contact:
     emails, phones = _apply(contact, data)
     contact.save()
@@ -281,9 +306,9 @@ def contact_find_duplicates(
 # --- Accounts -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def account_save(*, account: Account) -> Account:
-    """Validate and save an account; keep contacts' search text in step with its name."""
+def account_clean(*, account: Account) -> None:
+    """Normalise the account's domain, country and phone in place and check them with its
+    website; raises ValidationError keyed by field."""
     account.domain = account.domain.strip().lower().removeprefix("@").removeprefix("www.")
     account.country = account.country.strip().upper()
     errors: dict[str, str] = {}
@@ -314,6 +339,12 @@ def account_save(*, account: Account) -> Account:
             account.phone = phone_normalize(account.phone, region=account.country or None)
         except ValidationError as exc:
             raise ValidationError({"phone": exc.messages}) from exc
+
+
+@transaction.atomic
+def account_save(*, account: Account) -> Account:
+    """Validate and save an account; keep contacts' search text in step with its name."""
+    account_clean(account=account)
     name_changed = False
     if account.pk:
         old_name = Account.objects.filter(pk=account.pk).values_list("name", flat=True).first()

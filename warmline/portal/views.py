@@ -15,21 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from warmline.core.client_ip import client_ip
 from warmline.people.models import Contact
 from warmline.portal import selectors, services
 from warmline.portal.forms import AskForm, GuestAskForm, IdentifyForm
 from warmline.portal.hours import promise_text
 from warmline.portal.identity import page_path_clean
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The visitor's address; behind a trusted proxy, the last X-Forwarded-For hop."""
-    if settings.PORTAL_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _render(

@@ -508,6 +508,7 @@ def sse_bench(
         DJANGO_SETTINGS_MODULE="warmline_tools.bench.settings",
         WARMLINE_DATA_DIR=str(workdir),
         ALERT_BENCH_TOKEN=token,
+        SECRET_KEY=secrets.token_urlsafe(50),  # the throw-away server's own
         LOG_LEVEL="WARNING",
         DEBUG="0",
         PYTHONUNBUFFERED="1",

@@ -531,6 +531,7 @@ def _server_env(workdir: Path) -> dict[str, str]:
         "WARMLINE_DATA_DIR": str(workdir),
         "LOG_LEVEL": "WARNING",
         "DEBUG": "0",
+        "SECRET_KEY": settings.SECRET_KEY,  # the sessions signed in here must hold there
     }
     db = connection.settings_dict  # the database measured (a bench or test database)
     if connection.vendor == "sqlite":

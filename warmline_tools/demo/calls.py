@@ -1,4 +1,4 @@
-"""The calls app's demo extension (see core/demo_registry.py): callbacks the reps promised
+"""The calls app's demo extension (see demo_load): callbacks the reps promised
 — one running late, one later today, one tomorrow morning each — and the voicemail
 scripts a few reps wrote in their own words (the others use the default script).
 

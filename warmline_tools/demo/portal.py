@@ -3,7 +3,7 @@ industrial pumps/valves/sensors company; the templates name it after
 settings.WARMLINE_COMPANY_NAME ("Northwind Industrial" by default).
 
 `portal_content_seed()` is idempotent (matched by slug), so the demo loader can call it on
-every start. `portal_demo_load(now)` is the demo extension (see core/demo_registry.py):
+every start. `portal_demo_load(now)` is the demo extension (see demo_load):
 the content plus a dozen recent questions from the reps' customers — some new, some
 acknowledged, some answered — with their timeline entries and the reps' alerts. Every
 row follows from `now` and the demo company (no clock, no unseeded randomness).

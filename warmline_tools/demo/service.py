@@ -1,4 +1,4 @@
-"""The service app's demo extension (see core/demo_registry.py): SLA policies and the East
+"""The service app's demo extension (see demo_load): SLA policies and the East
 team's office calendar, and three dozen cases of the reps' customers across priorities and
 statuses — most calm, a few close to or past their SLA breach — with notes and timeline
 entries. The SLA scheduler then runs once at the demo's `now`, so the breached cases have

@@ -44,6 +44,7 @@ from rich.progress import (
 from rich.table import Table
 
 from warmline.core.runtime import rich_console
+from warmline.core.secret_key import secret_key_keep
 from warmline_tools.bench.core import bench_write_section, format_target, format_value
 from warmline_tools.bench.registry import (
     BenchOptions,
@@ -141,6 +142,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        secret_key_keep()  # the servers it starts refuse the public development key
         console = rich_console(self.stdout)
         sections = self.chosen_sections(only=options["only"], skip=options["skip"])
         if options["list"]:

@@ -38,6 +38,7 @@ from warmline.core.runtime import (
     rich_console,
     serve_with_background_work,
 )
+from warmline.core.secret_key import secret_key_keep
 from warmline.users.models import Role
 from warmline_tools.demo import (
     DEMO_PASSWORD,
@@ -129,6 +130,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        secret_key_keep()  # no SECRET_KEY needed: one is kept in the data directory
         console = rich_console(self.stdout)
         host, port = options["host"], options["port"]
         url = f"http://{host}:{port}"

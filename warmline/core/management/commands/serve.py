@@ -23,6 +23,7 @@ from warmline.core.runtime import (
     default_workers,
     serve_with_background_work,
 )
+from warmline.core.secret_key import secret_key_refusal
 
 
 def positive_int(value: str) -> int:
@@ -74,6 +75,12 @@ class Command(BaseCommand):
             choices=["critical", "error", "warning", "info", "debug", "trace"],
             help="uvicorn's log level (env LOG_LEVEL, default %(default)s).",
         )
+
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        refusal = secret_key_refusal()  # before the system and migration checks talk
+        if refusal:
+            raise CommandError(refusal)
+        return super().execute(*args, **options)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:

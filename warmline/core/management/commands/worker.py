@@ -14,10 +14,12 @@ import threading
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
 from warmline.core.periodic import periodic_start_thread
+from warmline.core.secret_key import secret_key_refusal
 
 
 class Command(db_worker.Command):
@@ -34,6 +36,12 @@ class Command(db_worker.Command):
             dest="periodic",
             help="Only run queued tasks, not the periodic jobs.",
         )
+
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        refusal = secret_key_refusal()  # before the system checks talk
+        if refusal:
+            raise CommandError(refusal)
+        return super().execute(*args, **options)
 
     def handle(self, *args: Any, **options: Any) -> None:
         periodic = options.pop("periodic", True)
