@@ -266,3 +266,35 @@ def test_admin_account_rename_refreshes_its_contacts_search_text(client, company
     assert response.status_code == 302
     contact.refresh_from_db()
     assert "globex" in contact.search_text and "acme" not in contact.search_text
+
+
+@pytest.mark.django_db
+def test_user_admin_checks_staff_phones_and_time_zone(company):
+    """A rep's mobile receives SMS alerts: the admin stores it in E.164 or refuses it."""
+    from django.forms import modelform_factory
+
+    from warmline.users.admin import StaffChangeForm
+    from warmline.users.models import User
+
+    form_class = modelform_factory(
+        User,
+        form=StaffChangeForm,
+        fields=["username", "direct_phone", "mobile_phone", "time_zone"],
+    )
+    rep = company.rep
+    data = {"username": rep.username, "time_zone": "Europe/Berlin"}
+    bad = form_class(
+        instance=rep, data={**data, "mobile_phone": "555 1234 (call after 5)", "time_zone": "Mars"}
+    )
+    assert not bad.is_valid()
+    assert "is not a valid phone number" in bad.errors["mobile_phone"][0]
+    assert "not a time zone we know" in bad.errors["time_zone"][0]
+
+    good = form_class(
+        instance=rep, data={**data, "mobile_phone": "+1 415 555 0123", "direct_phone": ""}
+    )
+    assert good.is_valid(), good.errors
+    good.save()
+    rep.refresh_from_db()
+    assert rep.mobile_phone == "+14155550123"
+    assert rep.direct_phone == ""
