@@ -4,8 +4,6 @@ one process)."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +16,7 @@ from django.core.management.base import CommandError
 
 from tests.keys import TEST_SECRET_KEY
 from warmline.core.runtime import BackgroundWork
+from warmline_tools.net import free_port, stop_process, wait_http_ok
 
 
 @pytest.mark.django_db
@@ -52,28 +51,13 @@ def test_background_work_runs_the_periodic_thread_and_stops():
     assert work.running == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_healthy(proc: subprocess.Popen[bytes], port: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                assert r.status == 200
-                return
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise AssertionError(proc.stdout.read().decode() if proc.stdout else "")
-            time.sleep(0.2)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> int:
-    proc.send_signal(signal.SIGTERM)
-    return proc.wait(timeout=30)
+    try:
+        wait_http_ok(f"http://127.0.0.1:{port}/healthz", proc=proc)
+    except RuntimeError as exc:
+        stop_process(proc)
+        output = proc.stdout.read().decode() if proc.stdout else ""
+        raise AssertionError(f"{exc}\n{output}") from exc
 
 
 def test_embedded_server_answers_and_stops_on_sigterm(tmp_path: Path):
@@ -87,7 +71,7 @@ def test_embedded_server_answers_and_stops_on_sigterm(tmp_path: Path):
     }
     cli = [sys.executable, "-m", "warmline.cli"]
     subprocess.run([*cli, "migrate", "-v0"], env=env, check=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*cli, "serve", "--with-worker", "--port", str(port), "--log-level", "warning"],
         env=env,
@@ -97,7 +81,7 @@ def test_embedded_server_answers_and_stops_on_sigterm(tmp_path: Path):
     try:
         _wait_healthy(proc, port)
     finally:
-        code = _stop(proc)
+        code = stop_process(proc, timeout=30)
     assert code == 0
 
 
@@ -128,7 +112,7 @@ def test_requests_share_pooled_postgresql_connections(tmp_path: Path):
             cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [db["NAME"]])
             return int(cursor.fetchone()[0])
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "warmline.cli", "serve", "--port", str(port)],
         env=env,
@@ -143,5 +127,5 @@ def test_requests_share_pooled_postgresql_connections(tmp_path: Path):
                 assert r.status == 200
         opened = sessions() - before
     finally:
-        _stop(proc)
+        stop_process(proc, timeout=30)
     assert opened <= 2, f"30 requests opened {opened} database connections"

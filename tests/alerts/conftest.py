@@ -28,7 +28,7 @@ import pytest
 from tests.ci import service_missing
 from tests.conftest import Company
 from tests.keys import TEST_SECRET_KEY
-from warmline_tools.bench.alerts import free_port, stop_process
+from warmline_tools.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -366,4 +366,4 @@ def redis_url_answering() -> str:
     return url
 
 
-__all__ = ["ProcDb", "SmsServer", "SmtpServer", "stop_process", "wait_until", "redis_url_answering"]
+__all__ = ["ProcDb", "SmsServer", "SmtpServer", "wait_until", "redis_url_answering"]

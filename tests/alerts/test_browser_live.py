@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from tests.alerts.conftest import ProcDb, stop_process
-from warmline_tools.bench.alerts import free_port, wait_http_ok
+from tests.alerts.conftest import ProcDb
+from warmline_tools.net import free_port, stop_process, wait_http_ok
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -19,15 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerts.conftest import (
-    ProcDb,
-    SmsServer,
-    SmtpServer,
-    redis_url_answering,
-    stop_process,
-    wait_until,
-)
-from warmline_tools.bench.alerts import SseConnection, free_port, http_post_json, wait_http_ok
+from tests.alerts.conftest import ProcDb, SmsServer, SmtpServer, redis_url_answering, wait_until
+from warmline_tools.bench.alerts import SseConnection, http_post_json
+from warmline_tools.net import free_port, stop_process, wait_http_ok
 
 
 def _delivery_env(smtp: SmtpServer, sms: SmsServer) -> dict[str, str]:

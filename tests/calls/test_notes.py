@@ -4,7 +4,6 @@ through the alerts app's e-mail outbox (exactly once) and the timeline entry."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 
 import pytest
 from django.core import mail
@@ -24,6 +23,7 @@ from warmline.calls.models import NoteStatus, OutgoingNote
 from warmline.calls.services import message_template_save, note_send
 from warmline.people.services import important_date_add
 from warmline.timeline.models import Interaction, Kind, Source
+from warmline_tools.net import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +251,7 @@ def test_a_failed_send_is_kept_and_can_be_retried(
     rep_client, company, dana, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     settings.ALERT_MAX_ATTEMPTS = 1
     with django_capture_on_commit_callbacks(execute=True):
         note = note_send(rep=company.rep, contact=dana, kind="checkin", subject="Hi", body="Hello")
@@ -269,12 +269,6 @@ def test_a_failed_send_is_kept_and_can_be_retried(
     assert Interaction.objects.filter(contact=dana, kind=Kind.CHECKIN_NOTE).count() == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_real_smtp_server(company, dana, settings, django_capture_on_commit_callbacks):
     """One message through a real SMTP conversation (aiosmtpd on 127.0.0.1)."""
     from aiosmtpd.controller import Controller
@@ -286,7 +280,7 @@ def test_real_smtp_server(company, dana, settings, django_capture_on_commit_call
         def handle_message(self, message):  # type: ignore[no-untyped-def]
             received.append(message)
 
-    controller = Controller(Collect(), hostname="127.0.0.1", port=_free_port())
+    controller = Controller(Collect(), hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

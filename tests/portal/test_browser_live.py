@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.keys import TEST_SECRET_KEY
+from warmline_tools.net import free_port, stop_process, wait_http_ok
 
 pytestmark = pytest.mark.browser
 
@@ -63,12 +62,6 @@ window.Notification.requestPermission = function () { return Promise.resolve("gr
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _server_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "DJANGO_ALLOW_ASYNC_UNSAFE"):
@@ -102,7 +95,7 @@ def asgi_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     _manage(env, "migrate", "--verbosity", "0")
     out = _manage(env, "shell", "--no-imports", "-c", SETUP)
     setup = json.loads(out.split("SETUP", 1)[1])
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "uvicorn.log").open("w")
     server = subprocess.Popen(  # noqa: S603
         [
@@ -123,23 +116,13 @@ def asgi_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp_path / "uvicorn.log").read_text()) from None
-                time.sleep(0.1)
+        try:
+            wait_http_ok(base + "/healthz", proc=server)
+        except RuntimeError as exc:
+            raise RuntimeError((tmp_path / "uvicorn.log").read_text()) from exc
         yield {"url": base, **setup}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server)
         log.close()
 
 

@@ -3,7 +3,6 @@ customers, API tokens, and a real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from tests.factories import AccountFactory, ContactFactory
 from warmline.api.services import api_token_create
 from warmline.people.models import Account, Contact
 from warmline.service.models import BusinessCalendar, SlaPolicy
+from warmline_tools.net import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -111,12 +111,6 @@ def bearer(raw: str) -> dict[str, str]:
 
 
 # --- A real SMTP server ---------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -25,13 +25,11 @@ import random
 import resource
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from warmline_tools.bench.registry import BenchOptions, BenchProgress
+from warmline_tools.net import free_port, stop_process, wait_http_ok
 
 P99_TARGET_MS = 250.0
 HOST = "127.0.0.1"
@@ -198,35 +197,11 @@ async def http_post_json(
 
 
 # -- processes --------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def raise_open_files_limit(wanted: int = 8192) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-
-
-def wait_http_ok(
-    url: str, *, timeout: float = 30.0, proc: subprocess.Popen[Any] | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before answering {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
-                if response.status == 200:
-                    return
-        except Exception as exc:
-            last = exc
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s ({last})")
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -294,16 +269,6 @@ def _server_log_tail(path: Path, log: Callable[[str], None], lines: int = 40) ->
     except OSError:
         return
     log("The server's log ended with:\n" + "\n".join(tail))
-
-
-def stop_process(proc: subprocess.Popen[Any], *, timeout: float = 10.0) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # -- setup inside the bench database ----------------------------------------------------------

@@ -547,14 +547,8 @@ def _server_env(workdir: Path) -> dict[str, str]:
 
 def calls_bench_measure_http(*, rep: User, requests: int) -> OverHttp:
     """Time `requests` next cards and `requests` logged outcomes over HTTP."""
-    from warmline_tools.bench.alerts import (
-        HOST,
-        free_port,
-        signed_in_session,
-        start_server,
-        stop_process,
-        wait_http_ok,
-    )
+    from warmline_tools.bench.alerts import HOST, signed_in_session, start_server
+    from warmline_tools.net import free_port, stop_process, wait_http_ok
 
     workdir = Path(tempfile.mkdtemp(prefix="warmline-calls-bench-"))
     port = free_port()
