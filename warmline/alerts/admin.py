@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from warmline.alerts.models import Alert, LiveEvent, OutboxMessage, Status
 from warmline.alerts.services import alert_acknowledge, outbox_message_retry
+from warmline.users.http import request_user
 
 
 class OutboxInline(admin.TabularInline):
@@ -53,7 +54,7 @@ class AlertAdmin(admin.ModelAdmin):
     def acknowledge(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
         done = 0
         for alert in queryset.filter(acknowledged_at__isnull=True):
-            alert_acknowledge(alert=alert, user=request.user)  # type: ignore[arg-type]
+            alert_acknowledge(alert=alert, user=request_user(request))
             done += 1
         self.message_user(request, f"Acknowledged {done} alert(s).", messages.SUCCESS)
 

@@ -17,8 +17,8 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from warmline.alerts import realtime
@@ -29,11 +29,8 @@ from warmline.alerts.selectors import (
     alert_messages,
 )
 from warmline.alerts.services import alert_acknowledge
-from warmline.users.models import User
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+from warmline.core.http import is_htmx, next_url_get
+from warmline.users.http import request_user
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -57,7 +54,7 @@ def _since(raw: str | None, *, now: dt.datetime) -> dt.datetime:
 @login_required
 @require_GET
 def alert_list_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     show = request.GET.get("show", "open")
     qs = alert_list(user=user, open_only=show != "all")
     page = Paginator(qs, settings.WARMLINE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -77,7 +74,7 @@ def alert_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def alert_detail(request: HttpRequest, alert_uuid: uuid_lib.UUID) -> HttpResponse:
-    alert = alert_get(user=_user(request), alert_uuid=alert_uuid)
+    alert = alert_get(user=request_user(request), alert_uuid=alert_uuid)
     return render(
         request,
         "alerts/alert_detail.html",
@@ -90,9 +87,9 @@ def alert_detail(request: HttpRequest, alert_uuid: uuid_lib.UUID) -> HttpRespons
 def alert_ack(request: HttpRequest, alert_uuid: uuid_lib.UUID) -> HttpResponse:
     """Acknowledge: htmx swaps the alert's card, fetch() gets JSON, a form post is sent on
     to `next` (the alert's own page, say) or back to the alerts list."""
-    user = _user(request)
+    user = request_user(request)
     alert = alert_acknowledge(alert=alert_get(user=user, alert_uuid=alert_uuid), user=user)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "alerts/partials/alert_item.html", {"alert": alert})
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(
@@ -104,12 +101,7 @@ def alert_ack(request: HttpRequest, alert_uuid: uuid_lib.UUID) -> HttpResponse:
                 "unread": alert_count_unacknowledged(user=user),
             }
         )
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("alerts:list")
+    return redirect(next_url_get(request) or reverse("alerts:list"))
 
 
 async def alert_stream(request: HttpRequest) -> HttpResponseBase:

@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from warmline.calls import selectors, services
@@ -32,17 +31,15 @@ from warmline.calls.models import CallLog, TemplateKind
 from warmline.calls.queue import call_queue_current
 from warmline.calls.ranking import weights_current
 from warmline.core.hours import zone_get, zone_label
+from warmline.core.http import is_htmx, next_url_get, vary_on_htmx
 from warmline.core.registries.reasons import reason_provider_list
 from warmline.people.models import Contact, ImportantDate
 from warmline.people.selectors import contact_get
+from warmline.users.http import request_user
 from warmline.users.models import User
 
 SKIP_SESSION_KEY = "calls_skipped"
 SKIP_HOURS = 4
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 # --- Skips (per browser session; a skipped contact comes back after a few hours) ------
@@ -99,7 +96,7 @@ def _stage_context(
     """Everything the call stage shows: the card (the picked contact or the best in the
     queue), the undo toast and the rep's counts. `logged`: the outcome this request just
     logged, which is the one to offer to undo."""
-    user = _user(request)
+    user = request_user(request)
     card = None
     queue = None
     if contact_id is not None:
@@ -158,10 +155,10 @@ def call_mode(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     contact_id = _int_or_none(request.GET.get("contact"))
     context = _stage_context(request, now=now, contact_id=contact_id)
-    if request.htmx:  # type: ignore[attr-defined]
-        return _stage(request, context)
+    if is_htmx(request):
+        return vary_on_htmx(_stage(request, context))
     context.update({"nav": "calls", "keymap": keymap_json()})
-    return render(request, "calls/call_mode.html", context)
+    return vary_on_htmx(render(request, "calls/call_mode.html", context))
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -172,7 +169,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def _after_post(request: HttpRequest, context: dict[str, Any], fallback: str) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+    if is_htmx(request):
         return _stage(request, context)
     return redirect(fallback)
 
@@ -181,7 +178,7 @@ def _after_post(request: HttpRequest, context: dict[str, Any], fallback: str) ->
 @require_POST
 def call_log(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    user = _user(request)
+    user = request_user(request)
     form = CallLogForm(request.POST)
     contact_id = _int_or_none(request.POST.get("contact"))
     if contact_id is None:
@@ -216,7 +213,7 @@ def call_log(request: HttpRequest) -> HttpResponse:
             return _after_post(request, context, reverse("call-mode"))
     # Invalid: the same card again, with what the rep typed and the errors.
     context = _stage_context(request, now=now, contact_id=contact.pk, form=form)
-    if request.htmx:  # type: ignore[attr-defined]
+    if is_htmx(request):
         return _stage(request, context)
     context.update({"nav": "calls", "keymap": keymap_json()})
     return render(request, "calls/call_mode.html", context, status=400)
@@ -244,10 +241,10 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 @require_POST
 def call_undo(request: HttpRequest, log_id: int) -> HttpResponse:
     now = timezone.now()
-    user = _user(request)
+    user = request_user(request)
     log = selectors.call_log_get(user=user, log_id=log_id)
     notice = ""
-    htmx = bool(request.htmx)  # type: ignore[attr-defined]
+    htmx = is_htmx(request)
     try:
         services.call_outcome_undo(log=log, rep=user, now=now)
         notice = f"Undone. {log.contact.full_name} is back on the card."
@@ -267,7 +264,7 @@ def call_skip(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     contact_id = _int_or_none(request.POST.get("contact"))
     if contact_id is not None:
-        contact = contact_get(user=_user(request), contact_id=contact_id)
+        contact = contact_get(user=request_user(request), contact_id=contact_id)
         _skip_add(request, contact.pk, now)
     return _after_post(request, _stage_context(request, now=now), reverse("call-mode"))
 
@@ -286,7 +283,7 @@ def call_skips_clear(request: HttpRequest) -> HttpResponse:
 @require_GET
 def call_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    user = _user(request)
+    user = request_user(request)
     queue = call_queue_current(user=user, now=now, exclude_ids=_skipped_ids(request, now))
     weights = weights_current()
     providers = [
@@ -323,7 +320,7 @@ def _ics_response(body: str, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def callback_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    callback = selectors.callback_get(user=_user(request), callback_id=pk)
+    callback = selectors.callback_get(user=request_user(request), callback_id=pk)
     body = callbacks_ics([callback], now=timezone.now(), name="Warmline callback")
     return _ics_response(body, f"callback-{callback.contact.first_name.lower() or 'contact'}.ics")
 
@@ -331,14 +328,14 @@ def callback_ics(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def callbacks_feed(request: HttpRequest) -> HttpResponse:
-    callbacks = selectors.callback_list_open(user=_user(request))
+    callbacks = selectors.callback_list_open(user=request_user(request))
     return _ics_response(callbacks_ics(callbacks, now=timezone.now()), "warmline-callbacks.ics")
 
 
 @login_required
 @require_POST
 def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    callback = selectors.callback_get(user=_user(request), callback_id=pk)
+    callback = selectors.callback_get(user=request_user(request), callback_id=pk)
     services.callback_cancel(callback=callback)
     messages.success(request, f"Callback to {callback.contact.full_name} cancelled.")
     return redirect("call-queue")
@@ -350,7 +347,7 @@ def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cadence_update(request: HttpRequest, contact_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     contact = contact_get(user=user, contact_id=contact_id, for_edit=True)
     form = CadenceForm(request.POST)
     saved = False
@@ -360,7 +357,7 @@ def cadence_update(request: HttpRequest, contact_id: int) -> HttpResponse:
             saved = True
         except ValidationError as exc:
             _form_errors(form, exc)
-    if request.htmx:  # type: ignore[attr-defined]
+    if is_htmx(request):
         now = timezone.now()
         item = selectors.queue_item_for_contact(user=user, contact=contact, now=now)
         card = selectors.call_card_build(user=user, item=item, now=now)
@@ -381,7 +378,7 @@ def cadence_update(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 def templates_edit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     forms_by_kind: dict[str, MessageTemplateForm] = {}
     if request.method == "POST":
         kind = request.POST.get("kind", "")
@@ -429,14 +426,6 @@ def _occasion_for(contact: Contact, occasion_id: int | None) -> ImportantDate | 
     return ImportantDate.objects.filter(contact=contact, pk=occasion_id).first()
 
 
-def _safe_next(request: HttpRequest, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return ""
-
-
 def _note_merged(data: dict[str, Any], values: dict[str, str]) -> tuple[str, str]:
     """(subject, body) with the merge fields the rep typed filled in, as the preview shows
     them; an unknown or unclosed field is refused with the list of fields there are."""
@@ -447,14 +436,14 @@ def _note_merged(data: dict[str, Any], values: dict[str, str]) -> tuple[str, str
 
 @login_required
 def note_compose(request: HttpRequest, contact_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     contact = contact_get(user=user, contact_id=contact_id, for_edit=True)
     source = request.POST if request.method == "POST" else request.GET
     kind = source.get("kind") or TemplateKind.CHECKIN
     if kind not in (TemplateKind.CHECKIN, TemplateKind.CONGRATS):
         kind = TemplateKind.CHECKIN
     occasion = _occasion_for(contact, _int_or_none(source.get("occasion")))
-    next_url = _safe_next(request, source.get("next"))
+    next_url = next_url_get(request)
     today = selectors.rep_today(user, timezone.now())
     values = merge_values(contact=contact, rep=user, occasion=occasion, today=today)
     if request.method == "POST":
@@ -512,7 +501,7 @@ def note_compose(request: HttpRequest, contact_id: int) -> HttpResponse:
             (TemplateKind.CONGRATS.value, "Congratulations"),
         ],
     }
-    if request.htmx and request.POST.get("action") == "preview":  # type: ignore[attr-defined]
+    if is_htmx(request) and request.POST.get("action") == "preview":
         return render(request, "calls/partials/note_preview.html", context)
     return render(request, "calls/note_compose.html", context)
 
@@ -523,14 +512,17 @@ def note_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/note_list.html",
-        {"nav": "calls", "notes": selectors.outgoing_note_list(user=_user(request), limit=50)},
+        {
+            "nav": "calls",
+            "notes": selectors.outgoing_note_list(user=request_user(request), limit=50),
+        },
     )
 
 
 @login_required
 @require_POST
 def note_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    note = selectors.outgoing_note_get(user=_user(request), note_id=pk)
+    note = selectors.outgoing_note_get(user=request_user(request), note_id=pk)
     try:
         services.note_retry(note=note)
         messages.success(request, f"Sending the note to {note.contact.full_name} again.")

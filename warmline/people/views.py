@@ -19,9 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from warmline.core.http import is_htmx, render_htmx, vary_on_htmx
 from warmline.core.pagination import BadCursor, keyset_page_get, page_get, page_number_parse
 from warmline.people import selectors as people_selectors
 from warmline.people import services as people_services
@@ -60,6 +60,7 @@ from warmline.people.services import (
 from warmline.timeline.models import Interaction
 from warmline.timeline.selectors import interaction_list_for_contact
 from warmline.timeline.services import call_log, meeting_log, note_add
+from warmline.users.http import request_user
 from warmline.users.models import User
 from warmline.users.selectors import (
     user_can_see_unassigned,
@@ -69,22 +70,6 @@ from warmline.users.selectors import (
 
 TIMELINE_PAGE_SIZE = 20
 ACCOUNT_CONTACTS_SHOWN = 25
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _partial(request: HttpRequest) -> bool:
-    """True for an htmx swap; a history restore (back button, cache miss) wants the page."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
-
-
-def _varies(response: HttpResponse) -> HttpResponse:
-    """Partial and full page share a URL: caches must key on the htmx header."""
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _int_or_none(raw: Any) -> int | None:
@@ -105,7 +90,7 @@ UNASSIGNED = "none"
 @login_required
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     stage = request.GET.get("stage", "")
     owner = request.GET.get("owner", "")
     filters = ContactFilters(
@@ -121,8 +106,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         number=page_number_parse(request.GET.get("page")),
     )
     context: dict[str, Any] = {"nav": "contacts", "page": page, "filters": filters}
-    if _partial(request):
-        return _varies(render(request, "people/partials/contact_results.html", context))
+    if is_htmx(request):
+        return vary_on_htmx(render(request, "people/partials/contact_results.html", context))
     account = None
     if filters.account_id:
         try:
@@ -137,7 +122,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         filter_account=account,
         can_create=user_owner_ids_editable(user=user) != [],
     )
-    return _varies(render(request, "people/contact_list.html", context))
+    return vary_on_htmx(render(request, "people/contact_list.html", context))
 
 
 # --- Contact page ---------------------------------------------------------------------
@@ -215,7 +200,7 @@ def _timeline_page(contact: Contact, cursor: str = "") -> Any:
 
 def _contact_page_context(request: HttpRequest, contact: Contact, **forms: Any) -> dict[str, Any]:
     """Everything the contact page shows; a fixed number of queries whatever the history."""
-    user = _user(request)
+    user = request_user(request)
     can_edit = contact_can_edit(user=user, contact=contact)
     now = timezone.now()
     local_now = contact.local_now(now)
@@ -252,7 +237,7 @@ def _contact_page_context(request: HttpRequest, contact: Contact, **forms: Any) 
 @login_required
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = contact_get(user=_user(request), contact_id=pk)
+    contact = contact_get(user=request_user(request), contact_id=pk)
     return render(request, "people/contact_detail.html", _contact_page_context(request, contact))
 
 
@@ -260,15 +245,18 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """Older timeline entries: a partial for "Show older", a page of its own without JS."""
-    contact = contact_get(user=_user(request), contact_id=pk)
+    contact = contact_get(user=request_user(request), contact_id=pk)
     try:
         page = _timeline_page(contact, request.GET.get("before", ""))
     except BadCursor:
         return HttpResponseBadRequest("That link to older entries is broken.")
     context = {"nav": "contacts", "contact": contact, "timeline": page, "now": timezone.now()}
-    if _partial(request):
-        return _varies(render(request, "people/partials/timeline_page.html", context))
-    return _varies(render(request, "people/contact_timeline.html", context))
+    return render_htmx(
+        request,
+        partial="people/partials/timeline_page.html",
+        page="people/contact_timeline.html",
+        context=context,
+    )
 
 
 # --- Logging a touch ------------------------------------------------------------------
@@ -299,13 +287,13 @@ def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
     GET switches the panel's tab (htmx) or sends a browser without JS to the page with
     that tab open.
     """
-    user = _user(request)
+    user = request_user(request)
     contact = contact_get(user=user, contact_id=pk)
     if request.method == "GET":
         kind = request.GET.get("kind", "note")
-        if not _partial(request):
+        if not is_htmx(request):
             return redirect(f"{contact.get_absolute_url()}?log={kind}#log")
-        return _varies(
+        return vary_on_htmx(
             render(request, "people/partials/log_panel.html", _log_context(contact, kind=kind))
         )
 
@@ -320,7 +308,7 @@ def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc, aliases={"occurred_at": ("when",)})
     if entry is None:
-        if _partial(request):
+        if is_htmx(request):
             return render(
                 request,
                 "people/partials/log_panel.html",
@@ -329,7 +317,7 @@ def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
         context = _contact_page_context(request, contact, log_kind=kind, log_form=form)
         return render(request, "people/contact_detail.html", context)
 
-    if not _partial(request):
+    if not is_htmx(request):
         messages.success(request, _LOG_DONE[kind])
         return redirect(f"{contact.get_absolute_url()}?log={kind}#timeline")
     contact.refresh_from_db(fields=["last_touch_at"])
@@ -364,7 +352,7 @@ def _dates_response(
 @login_required
 @require_POST
 def contact_fact_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     contact = contact_get(user=user, contact_id=pk, for_edit=True)
     form = FactForm(request.POST)
     saved = False
@@ -379,7 +367,7 @@ def contact_fact_add(request: HttpRequest, pk: int) -> HttpResponse:
             saved = True
         except ValidationError as exc:
             form_add_service_errors(form, exc)
-    if _partial(request):
+    if is_htmx(request):
         return _facts_response(request, contact, None if saved else form)
     if saved:
         messages.success(request, "Fact saved.")
@@ -394,12 +382,12 @@ def contact_fact_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def contact_fact_remove(request: HttpRequest, pk: int, fact_id: int) -> HttpResponse:
-    contact = contact_get(user=_user(request), contact_id=pk, for_edit=True)
+    contact = contact_get(user=request_user(request), contact_id=pk, for_edit=True)
     fact: PersonalFact | None = contact.facts.filter(pk=fact_id).first()
     if fact is None:
         raise Http404("No such fact.")
     fact_remove(fact=fact)
-    if _partial(request):
+    if is_htmx(request):
         return _facts_response(request, contact)
     messages.success(request, "Fact removed.")
     return redirect(f"{contact.get_absolute_url()}#facts")
@@ -408,7 +396,7 @@ def contact_fact_remove(request: HttpRequest, pk: int, fact_id: int) -> HttpResp
 @login_required
 @require_POST
 def contact_date_add(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = contact_get(user=_user(request), contact_id=pk, for_edit=True)
+    contact = contact_get(user=request_user(request), contact_id=pk, for_edit=True)
     form = DateForm(request.POST)
     saved = False
     if form.is_valid():
@@ -423,7 +411,7 @@ def contact_date_add(request: HttpRequest, pk: int) -> HttpResponse:
             saved = True
         except ValidationError as exc:
             form_add_service_errors(form, exc)
-    if _partial(request):
+    if is_htmx(request):
         return _dates_response(request, contact, None if saved else form)
     if saved:
         messages.success(request, "Date saved.")
@@ -438,12 +426,12 @@ def contact_date_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def contact_date_remove(request: HttpRequest, pk: int, date_id: int) -> HttpResponse:
-    contact = contact_get(user=_user(request), contact_id=pk, for_edit=True)
+    contact = contact_get(user=request_user(request), contact_id=pk, for_edit=True)
     item: ImportantDate | None = contact.dates.filter(pk=date_id).first()
     if item is None:
         raise Http404("No such date.")
     important_date_remove(item=item)
-    if _partial(request):
+    if is_htmx(request):
         return _dates_response(request, contact)
     messages.success(request, "Date removed.")
     return redirect(f"{contact.get_absolute_url()}#dates")
@@ -521,7 +509,7 @@ def _contact_form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     _require_can_create(user)
     if request.method == "GET":
         initial = {}
@@ -559,7 +547,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     contact = contact_get(user=user, contact_id=pk, for_edit=True)
     if request.method == "GET":
         form = ContactForm(
@@ -582,7 +570,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def contact_duplicates(request: HttpRequest) -> HttpResponse:
     """The "already in Warmline?" warning, refreshed as the user types an e-mail or phone."""
-    user = _user(request)
+    user = request_user(request)
     get = request.GET
     emails = [get.get("email", ""), *get.get("other_emails", "").splitlines()]
     phones = [
@@ -604,7 +592,7 @@ def contact_duplicates(request: HttpRequest) -> HttpResponse:
         account=account,
         exclude_id=_int_or_none(get.get("exclude")),
     )
-    return _varies(
+    return vary_on_htmx(
         render(
             request,
             "people/partials/duplicates.html",
@@ -619,7 +607,7 @@ def contact_duplicates(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     q = request.GET.get("q", "").strip()[:200]
     page = page_get(
         people_selectors.account_list(user=user, q=q),
@@ -631,15 +619,18 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "q": q,
         "can_create": user_owner_ids_editable(user=user) != [],
     }
-    if _partial(request):
-        return _varies(render(request, "people/partials/account_results.html", context))
-    return _varies(render(request, "people/account_list.html", context))
+    return render_htmx(
+        request,
+        partial="people/partials/account_results.html",
+        page="people/account_list.html",
+        context=context,
+    )
 
 
 @login_required
 @require_GET
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     account = account_get(user=user, account_id=pk)
     contacts = page_get(
         people_selectors.contact_list(user=user, filters=ContactFilters(account_id=account.pk)),
@@ -673,7 +664,7 @@ def _account_form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     _require_can_create(user)
     if request.method == "GET":
         return _account_form_page(request, AccountForm(user=user), account=None)
@@ -692,7 +683,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     account = account_get(user=user, account_id=pk)
     if not account_can_edit(user=user, account=account):
         raise Http404("No such account.")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from warmline.people.exporting import export_scope_build, export_write_zip
+from warmline.users.http import request_user
 from warmline.users.models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def _file_stem() -> str:
 @login_required
 @require_GET
 def export_page(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     if not _may_export(user):
         return _forbidden(request)
     scope = export_scope_build(user=user)
@@ -59,7 +60,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def export_download(request: HttpRequest) -> HttpResponseBase:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     if not _may_export(user):
         return _forbidden(request)
     stem = _file_stem()

@@ -15,9 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from warmline.core.http import is_htmx, next_url_get, vary_on_htmx
 from warmline.core.pagination import page_get, page_number_parse
 from warmline.people.selectors import contact_get
 from warmline.service.forms import (
@@ -50,12 +50,9 @@ from warmline.service.services import (
     case_note_add,
     case_update,
 )
+from warmline.users.http import request_user
 from warmline.users.models import Role, User
 from warmline.users.selectors import user_can_see_unassigned
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _require_editor(user: User) -> None:
@@ -63,22 +60,9 @@ def _require_editor(user: User) -> None:
         raise PermissionDenied("Only service agents and admins record and change cases.")
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 @login_required
 def case_list_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     status = request.GET.get("status", "unresolved")
     if status not in ("unresolved", "", *Status.values):
         status = "unresolved"
@@ -116,7 +100,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     _require_editor(user)
     contact = None
     contact_id = request.GET.get("contact") or request.POST.get("contact")
@@ -159,7 +143,7 @@ def case_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     return {
         "nav": "cases",
         "case": case,
@@ -177,14 +161,14 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
 
 @login_required
 def case_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    case = case_get(user=_user(request), case_id=pk)
+    case = case_get(user=request_user(request), case_id=pk)
     return render(request, "service/case_detail.html", _detail_context(request, case))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     _require_editor(user)
     case = case_get(user=user, case_id=pk)
     initial = {
@@ -218,7 +202,7 @@ def case_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_status_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     _require_editor(user)
     case = case_get(user=user, case_id=pk)
     form = CaseStatusForm(request.POST)
@@ -228,11 +212,11 @@ def case_status_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Case is now {change.case.get_status_display().lower()}.")
     else:
         messages.error(request, "Pick a valid status.")
-    return redirect(_next_url(request, case.get_absolute_url()))
+    return redirect(next_url_get(request, default=case.get_absolute_url()))
 
 
 def _row_response(request: HttpRequest, case: Case) -> HttpResponse:
-    case = case_get(user=_user(request), case_id=case.pk)
+    case = case_get(user=request_user(request), case_id=case.pk)
     return render(
         request,
         "service/partials/case_row.html",
@@ -242,11 +226,11 @@ def _row_response(request: HttpRequest, case: Case) -> HttpResponse:
 
 def _from_contact_panel(request: HttpRequest) -> bool:
     """An htmx post from the contact page's cases panel, which swaps its own row."""
-    return _is_htmx(request) and request.POST.get("panel") == "contact"
+    return is_htmx(request) and request.POST.get("panel") == "contact"
 
 
 def _contact_row_response(request: HttpRequest, case: Case, **extra: Any) -> HttpResponse:
-    case = case_get(user=_user(request), case_id=case.pk)
+    case = case_get(user=request_user(request), case_id=case.pk)
     return render(
         request,
         "service/partials/contact_case_row.html",
@@ -257,21 +241,21 @@ def _contact_row_response(request: HttpRequest, case: Case, **extra: Any) -> Htt
 @login_required
 @require_POST
 def case_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     case = case_get(user=user, case_id=pk)
     case_acknowledge(case=case, user=user)
     if _from_contact_panel(request):
         return _contact_row_response(request, case)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _row_response(request, case)
     messages.success(request, "Acknowledged. The service team can see you are on it.")
-    return redirect(_next_url(request, case.get_absolute_url()))
+    return redirect(next_url_get(request, default=case.get_absolute_url()))
 
 
 @login_required
 @require_POST
 def case_note_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     case = case_get(user=user, case_id=pk)
     form = CaseNoteForm(request.POST)
     if form.is_valid():
@@ -304,7 +288,7 @@ def case_note_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_call_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     case = case_get(user=user, case_id=pk)
     form = CaseCallForm(request.POST)
     if form.is_valid():
@@ -330,7 +314,7 @@ def case_call_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_unassigned_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not user_can_see_unassigned(user=user):
         raise PermissionDenied("The unassigned queue is for managers.")
     page = page_get(
@@ -346,24 +330,26 @@ def case_unassigned_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact_cases_view(request: HttpRequest, contact_id: int) -> HttpResponse:
     """The contact's open cases as a fragment, for the contact page (hx-get or include)."""
-    user = _user(request)
+    user = request_user(request)
     contact = contact_get(user=user, contact_id=contact_id)
     cases = case_list_for_contact(user=user, contact=contact)
     can_edit = case_can_edit(user=user)
-    if not cases and not can_edit and _is_htmx(request):
+    if not cases and not can_edit and is_htmx(request):
         # Nothing to show or do: the contact page's panel stays out of the way.
-        return HttpResponse("")
-    return render(
-        request,
-        "service/partials/contact_cases.html",
-        {"contact": contact, "cases": cases, "can_edit": can_edit, "now": timezone.now()},
+        return vary_on_htmx(HttpResponse(""))
+    return vary_on_htmx(
+        render(
+            request,
+            "service/partials/contact_cases.html",
+            {"contact": contact, "cases": cases, "can_edit": can_edit, "now": timezone.now()},
+        )
     )
 
 
 @login_required
 def today_cases_view(request: HttpRequest) -> HttpResponse:
     """The *Today* section's body alone, for htmx refreshes."""
-    cases, total = case_list_today(user=_user(request))
+    cases, total = case_list_today(user=request_user(request))
     return render(
         request,
         "service/today/cases.html",

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from warmline.core.registries.today import TodayContext, sections_build
-from warmline.users.models import User
+from warmline.users.http import request_user
 
 
 def greeting_for(hour: int) -> str:
@@ -27,7 +27,7 @@ def greeting_for(hour: int) -> str:
 
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     now = timezone.now()
     local = timezone.localtime(now)
     ctx = TodayContext(user=user, today=local.date(), now=now)
