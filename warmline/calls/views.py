@@ -30,6 +30,7 @@ from warmline.calls.merge import MERGE_FIELDS, merge_render, merge_validate, mer
 from warmline.calls.models import CallLog, TemplateKind
 from warmline.calls.queue import call_queue_current
 from warmline.calls.ranking import weights_current
+from warmline.core.forms import form_add_service_errors
 from warmline.core.hours import zone_get, zone_label
 from warmline.core.http import is_htmx, next_url_get, vary_on_htmx
 from warmline.core.registries.reasons import reason_provider_list
@@ -207,7 +208,7 @@ def call_log(request: HttpRequest) -> HttpResponse:
                 now=now,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             context = _stage_context(request, now=now, logged=logged)
             return _after_post(request, context, reverse("call-mode"))
@@ -227,14 +228,6 @@ def _parse_iso(value: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed if timezone.is_aware(parsed) else None
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -356,7 +349,7 @@ def cadence_update(request: HttpRequest, contact_id: int) -> HttpResponse:
             services.contact_cadence_set(contact=contact, days=form.cleaned_data["days"])
             saved = True
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
     if is_htmx(request):
         now = timezone.now()
         item = selectors.queue_item_for_contact(user=user, contact=contact, now=now)
@@ -398,7 +391,7 @@ def templates_edit(request: HttpRequest) -> HttpResponse:
                     body=form.cleaned_data["body"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, f"{TemplateKind(kind).label} saved.")
                 return redirect(reverse("call-templates") + f"#tpl-{kind}")
@@ -460,7 +453,7 @@ def note_compose(request: HttpRequest, contact_id: int) -> HttpResponse:
                     occasion=occasion,
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(
                     request,

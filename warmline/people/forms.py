@@ -2,14 +2,13 @@
 
 No form here saves a model: views turn cleaned data into the services' inputs
 (`ContactData`, an unsaved `Account`...) and map the services' ValidationError back onto
-the fields with `form_add_service_errors`, so the page shows the user's input with the
-message next to the field that caused it.
+the fields with `warmline.core.forms.form_add_service_errors`, so the page shows the
+user's input with the message next to the field that caused it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -19,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from warmline.core.forms import form_add_service_errors
 from warmline.core.phones import phone_display, phone_time_zone
 from warmline.people.models import Account, Contact, DateKind, FactKind, Stage, Tier
 from warmline.people.selectors import account_scope
@@ -30,39 +30,6 @@ from warmline.users.selectors import (
     user_list_owners,
     user_owner_ids_editable,
 )
-
-_QUOTED = re.compile(r"“([^”]*)”")
-
-
-def form_add_service_errors(
-    form: forms.Form,
-    exc: ValidationError,
-    *,
-    aliases: Mapping[str, Iterable[str]] | None = None,
-) -> None:
-    """Attach a service's ValidationError to the form's fields.
-
-    `aliases` maps a service key onto several form fields ("phone" covers phone, mobile and
-    other phones); a message quoting the typed value (“+1 555”) goes to the field holding
-    that value, else to the first field. Keys with no field become non-field errors.
-    """
-    aliases = aliases or {}
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for key, messages in exc.message_dict.items():
-        candidates = [f for f in aliases.get(key, (key,)) if f in form.fields]
-        for message in messages:
-            target = candidates[0] if candidates else None
-            quoted = _QUOTED.search(message)
-            if quoted and len(candidates) > 1:
-                for name in candidates:
-                    typed = str(form.data.get(form[name].html_name, ""))
-                    if quoted.group(1) and quoted.group(1) in typed:
-                        target = name
-                        break
-            form.add_error(target, message)
 
 
 def _lines(text: str) -> list[str]:
@@ -162,13 +129,6 @@ class ContactForm(forms.Form):
         required=False, label="I checked: this is a different person, create anyway"
     )
 
-    # The service reports all e-mail problems as "email" and all phone problems as "phone".
-    service_aliases = {
-        "email": ("email", "other_emails"),
-        "phone": ("phone", "mobile", "other_phones"),
-        "occurred_at": (),
-    }
-
     def __init__(self, *args: Any, user: User, contact: Contact | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.user = user
@@ -230,19 +190,40 @@ class ContactForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         """The e-mail, phone and time-zone checks of the service too, beside the fields' own,
         so every problem shows in one round (phones are read in the chosen company's
-        country, so they wait for a valid company)."""
+        country, so they wait for a valid company). The service names a problem "email" or
+        "phone"; each field is checked on its own, so the message lands on the field that
+        holds the number."""
         data = super().clean() or {}
         if "account" in self.errors:
             return data
         account = data.get("account")
+        region = account.country if account and account.country else None
+        emails = {
+            "email": [data.get("email", "")],
+            "other_emails": _lines(data.get("other_emails", "")),
+        }
+        phones = {
+            "phone": [data.get("phone", "")],
+            "mobile": [data.get("mobile", "")],
+            "other_phones": _lines(data.get("other_phones", "")),
+        }
+        for name, addresses in emails.items():
+            *_, errors = contact_points_clean(
+                emails=[(a, "") for a in addresses], phones=(), time_zone="", region=region
+            )
+            if errors:
+                form_add_service_errors(self, ValidationError(errors), fields={"email": name})
+        for name, numbers in phones.items():
+            *_, errors = contact_points_clean(
+                emails=(), phones=[(n, "") for n in numbers], time_zone="", region=region
+            )
+            if errors:
+                form_add_service_errors(self, ValidationError(errors), fields={"phone": name})
         *_, errors = contact_points_clean(
-            emails=[(address, "") for address in self.typed_emails()],
-            phones=[(number, "") for number in self.typed_phones()],
-            time_zone=str(data.get("time_zone") or ""),
-            region=account.country if account and account.country else None,
+            emails=(), phones=(), time_zone=str(data.get("time_zone") or ""), region=region
         )
         if errors:
-            self.add_service_errors(ValidationError(errors))
+            form_add_service_errors(self, ValidationError(errors))
         return data
 
     def derived_time_zone_hint(self) -> str:
@@ -283,9 +264,6 @@ class ContactForm(forms.Form):
             do_not_call=data["do_not_call"],
             reconnect_days=data["reconnect_days"],
         )
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        form_add_service_errors(self, exc, aliases=self.service_aliases)
 
 
 # --- Personal facts and important dates -----------------------------------------------
@@ -462,6 +440,3 @@ class AccountForm(forms.Form):
         account.country = data["country"].strip()
         account.notes = data["notes"]
         return account
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        form_add_service_errors(self, exc)

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from warmline.core.forms import form_add_service_errors
 from warmline.core.http import is_htmx, render_htmx, vary_on_htmx
 from warmline.core.pagination import BadCursor, keyset_page_get, page_get, page_number_parse
 from warmline.people import selectors as people_selectors
@@ -33,7 +34,6 @@ from warmline.people.forms import (
     ContactForm,
     DateForm,
     FactForm,
-    form_add_service_errors,
 )
 from warmline.people.models import Account, Contact, ImportantDate, PersonalFact, Stage
 from warmline.people.panels import contact_panels_place
@@ -306,7 +306,7 @@ def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             entry = _log_write(kind, contact=contact, author=user, data=form.cleaned_data)
         except ValidationError as exc:
-            form_add_service_errors(form, exc, aliases={"occurred_at": ("when",)})
+            form_add_service_errors(form, exc, fields={"occurred_at": "when"})
     if entry is None:
         if is_htmx(request):
             return render(
@@ -537,7 +537,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
             try:
                 contact = people_services.contact_create(data=form.contact_data())
             except ValidationError as exc:
-                form.add_service_errors(exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, f"{contact.full_name} added.")
                 return redirect(contact)
@@ -559,7 +559,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             contact_update(contact=contact, data=form.contact_data())
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Changes saved.")
             return redirect(contact)
@@ -673,7 +673,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
         try:
             account = account_save(account=form.apply_to(Account()))
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"{account.name} added.")
             return redirect(account)
@@ -697,7 +697,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             account_save(account=form.apply_to(account))
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            form_add_service_errors(form, exc)
             account = account_get(user=user, account_id=pk)  # drop the unsaved edits
         else:
             messages.success(request, "Changes saved.")

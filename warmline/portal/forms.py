@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from warmline.core.forms import form_add_service_errors
 from warmline.core.phones import phone_display
 from warmline.people.models import Contact
 from warmline.portal.models import Channel, PreferredTime
@@ -84,9 +85,7 @@ class AskForm(HoneypotMixin):
         try:
             question_input_clean(data=data, contact=self.contact)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                if field in self.fields and field not in self.errors:
-                    self.add_error(field, errors)
+            form_add_service_errors(self, exc, skip_invalid=True)
         return cleaned
 
 

@@ -9,13 +9,13 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warmline.core.client_ip import client_ip
+from warmline.core.forms import form_add_service_errors
 from warmline.people.models import Contact
 from warmline.portal import selectors, services
 from warmline.portal.forms import AskForm, GuestAskForm, IdentifyForm
@@ -126,7 +126,7 @@ def identify(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
             status = 429
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             # Known address or not, the same answer: nobody learns who our customers are.
             sent["email"] = form.cleaned_data["email"]
@@ -172,14 +172,6 @@ def _referer_path(request: HttpRequest) -> str:
     return parsed.path
 
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
     visitor = selectors.visitor_get(request=request)
@@ -222,7 +214,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
             status = 429
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             return redirect("portal-ask-sent", question.uuid)
     context["form"] = form

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from warmline.core.forms import form_add_service_errors
 from warmline.core.http import is_htmx, next_url_get, vary_on_htmx
 from warmline.core.pagination import page_get, page_number_parse
 from warmline.people.selectors import contact_get
@@ -89,7 +90,7 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.question_answer(question=question, user=user, note=form.cleaned_data["note"])
         except ValidationError as exc:
-            form.add_error("note", exc.messages)
+            form_add_service_errors(form, exc)
         else:
             return _after_action(request, pk)
     return render(

@@ -5,20 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from warmline.service.models import Channel, Priority, Status
 from warmline.service.selectors import case_agents
 from warmline.timeline.models import Outcome
-
-
-def form_add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form, next to the field it is about."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, messages in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class _CaseFieldsForm(forms.Form):

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from warmline.core.forms import form_add_service_errors
 from warmline.core.http import is_htmx, next_url_get, vary_on_htmx
 from warmline.core.pagination import page_get, page_number_parse
 from warmline.people.selectors import contact_get
@@ -26,7 +27,6 @@ from warmline.service.forms import (
     CaseEditForm,
     CaseNoteForm,
     CaseStatusForm,
-    form_add_service_errors,
 )
 from warmline.service.models import Case, Priority, Status
 from warmline.service.selectors import (
