@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from warmline.portal.hours import business_hours_add
+from warmline.portal.hours import promise_answer_by
 
 NY = ZoneInfo("America/New_York")
 
@@ -25,17 +25,17 @@ NY = ZoneInfo("America/New_York")
 )
 def test_two_business_hours(start, expected, settings):
     settings.PORTAL_BUSINESS_HOURS = "09:00-17:00"
-    got = business_hours_add(start=start, hours=2, tz_name="America/New_York")
+    got = promise_answer_by(start=start, hours=2, tz_name="America/New_York")
     assert got == expected
 
 
 def test_counts_in_the_reps_zone_and_unknown_zone_falls_back_to_utc(settings):
     settings.PORTAL_BUSINESS_HOURS = "09:00-17:00"
     start = dt.datetime(2025, 3, 4, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
-    assert business_hours_add(start=start, hours=2, tz_name="America/New_York") == dt.datetime(
+    assert promise_answer_by(start=start, hours=2, tz_name="America/New_York") == dt.datetime(
         2025, 3, 4, 17, 0, tzinfo=dt.UTC
     )
     later = start + dt.timedelta(hours=1)  # 16:00 UTC: one hour today, one tomorrow
-    assert business_hours_add(start=later, hours=2, tz_name="Not/AZone") == dt.datetime(
+    assert promise_answer_by(start=later, hours=2, tz_name="Not/AZone") == dt.datetime(
         2025, 3, 5, 10, 0, tzinfo=dt.UTC
     )

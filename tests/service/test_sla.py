@@ -8,6 +8,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from warmline.core.hours import (
+    ALWAYS_OPEN,
+    HORIZON,
+    MIDNIGHT,
+    BusinessHours,
+    WeeklyWindow,
+    office_hours,
+)
 from warmline.service import sla
 
 UTC = dt.UTC
@@ -20,33 +28,31 @@ def _minutes(n: int) -> dt.timedelta:
 
 
 @st.composite
-def calendars(draw: st.DrawFn) -> sla.BusinessHours:
+def calendars(draw: st.DrawFn) -> BusinessHours:
     if draw(st.booleans()) and draw(st.booleans()):
-        return sla.ALWAYS_OPEN
+        return ALWAYS_OPEN
     zone = draw(st.sampled_from(ZONES))
     windows = []
     for weekday in draw(st.sets(st.integers(0, 6), min_size=1, max_size=7)):
         opens = draw(st.integers(0, 22))
         closes = draw(st.integers(opens + 1, 24))
         windows.append(
-            sla.WeeklyWindow(
+            WeeklyWindow(
                 weekday=weekday,
                 opens=dt.time(opens),
-                closes=sla.MIDNIGHT if closes == 24 else dt.time(closes),
+                closes=MIDNIGHT if closes == 24 else dt.time(closes),
             )
         )
         if draw(st.booleans()) and closes <= 21:  # a second window the same day
             windows.append(
-                sla.WeeklyWindow(
-                    weekday=weekday, opens=dt.time(closes + 1), closes=dt.time(closes + 2)
-                )
+                WeeklyWindow(weekday=weekday, opens=dt.time(closes + 1), closes=dt.time(closes + 2))
             )
     holidays = draw(
         st.frozensets(
             st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2025, 4, 30)), max_size=8
         )
     )
-    return sla.BusinessHours(time_zone=zone, weekly=tuple(windows), holidays=holidays)
+    return BusinessHours(time_zone=zone, weekly=tuple(windows), holidays=holidays)
 
 
 instants = st.integers(0, 60 * 24 * 90).map(lambda m: BASE + _minutes(m))
@@ -74,7 +80,7 @@ def test_deadline_is_exactly_the_amount_of_clock_time(hours, start, amount, paus
     due = sla.business_deadline(hours=hours, start=start, amount=amount, pauses=pauses)
     if due is None:
         # Stopped for good: the clock can never accumulate the amount.
-        far = start + sla.HORIZON
+        far = start + HORIZON
         assert sla.business_time(hours=hours, start=start, end=far, pauses=pauses) < amount
         return
     assert due >= start
@@ -165,7 +171,7 @@ def test_deadline_falls_in_running_time(hours, start, amount, pauses):  # type: 
 )
 def test_matches_a_minute_by_minute_oracle(start, end_after, zone):  # type: ignore[no-untyped-def]
     """Count open minutes one by one in local time: the clock agrees."""
-    hours = sla.office_hours(
+    hours = office_hours(
         time_zone=zone, opens=dt.time(9), closes=dt.time(17), holidays=[dt.date(2025, 1, 6)]
     )
     end = start + _minutes(end_after)
@@ -184,7 +190,7 @@ def test_matches_a_minute_by_minute_oracle(start, end_after, zone):  # type: ign
 
 
 def test_office_hours_across_a_weekend_and_holiday() -> None:
-    hours = sla.office_hours(time_zone="Europe/Berlin", holidays=[dt.date(2025, 12, 26)])
+    hours = office_hours(time_zone="Europe/Berlin", holidays=[dt.date(2025, 12, 26)])
     start = dt.datetime(2025, 12, 24, 15, 0, tzinfo=UTC)  # Wed 16:00 in Berlin
     due = sla.business_deadline(hours=hours, start=start, amount=dt.timedelta(hours=4))
     # Wed 16-17 (1 h), Thu 25th 9-12 (3 h).
@@ -195,9 +201,9 @@ def test_office_hours_across_a_weekend_and_holiday() -> None:
 
 
 def test_daylight_saving_day_is_an_hour_shorter_in_utc_but_not_in_office_time() -> None:
-    hours = sla.BusinessHours(
+    hours = BusinessHours(
         time_zone="Europe/Berlin",
-        weekly=(sla.WeeklyWindow(weekday=6, opens=dt.time(0), closes=sla.MIDNIGHT),),
+        weekly=(WeeklyWindow(weekday=6, opens=dt.time(0), closes=MIDNIGHT),),
     )
     sunday = dt.datetime(2025, 3, 30, tzinfo=UTC) - dt.timedelta(hours=1)  # local midnight
     week = sla.business_time(hours=hours, start=sunday, end=sunday + dt.timedelta(days=1))
@@ -209,18 +215,18 @@ def test_open_pause_stops_the_clock_and_closing_it_resumes() -> None:
     open_pause = [(BASE + dt.timedelta(hours=1), None)]
     assert (
         sla.business_deadline(
-            hours=sla.ALWAYS_OPEN, start=start, amount=dt.timedelta(hours=2), pauses=open_pause
+            hours=ALWAYS_OPEN, start=start, amount=dt.timedelta(hours=2), pauses=open_pause
         )
         is None
     )
     closed = [(BASE + dt.timedelta(hours=1), BASE + dt.timedelta(hours=5))]
     assert sla.business_deadline(
-        hours=sla.ALWAYS_OPEN, start=start, amount=dt.timedelta(hours=2), pauses=closed
+        hours=ALWAYS_OPEN, start=start, amount=dt.timedelta(hours=2), pauses=closed
     ) == BASE + dt.timedelta(hours=6)
 
 
 def test_never_open_calendar_has_no_deadline_and_naive_times_are_refused() -> None:
-    closed = sla.BusinessHours(time_zone="UTC")
+    closed = BusinessHours(time_zone="UTC")
     assert sla.business_deadline(hours=closed, start=BASE, amount=_minutes(1)) is None
     with pytest.raises(ValueError):
         sla.business_time(hours=closed, start=BASE.replace(tzinfo=None), end=BASE)

@@ -18,7 +18,6 @@ import smtplib
 import socket
 import threading
 import time
-import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -49,6 +48,7 @@ from warmline.alerts.models import (
 from warmline.alerts.outbox_hooks import outbox_after_sent, outbox_before_send
 from warmline.alerts.selectors import alert_count_unacknowledged_for
 from warmline.alerts.sms import SmsError, sms_provider_get
+from warmline.core.hours import zone_get
 from warmline.people.models import Contact
 from warmline.users.models import User
 
@@ -152,10 +152,7 @@ def _address_for(*, channel: str, user: User | None) -> str:
 
 
 def _local_time(*, when: dt.datetime, user: User) -> dt.datetime:
-    try:
-        zone = zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
+    zone = zone_get(user.time_zone or settings.TIME_ZONE) or dt.UTC
     return when.astimezone(zone)
 
 

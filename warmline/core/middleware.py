@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.decorators import sync_and_async_middleware
 
+from warmline.core.hours import zone_get
+
 
 def _zone_of(user: Any) -> ZoneInfo | None:
-    name = getattr(user, "time_zone", "") or ""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    return zone_get(getattr(user, "time_zone", "") or "")
 
 
 @sync_and_async_middleware

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from warmline.core.hours import zone_get
+
 
 class Tier(models.TextChoices):
     STANDARD = "standard", "Standard"
@@ -143,16 +145,11 @@ class Contact(models.Model):
 
     def local_now(self, now: dt.datetime | None = None) -> dt.datetime | None:
         """The contact's wall-clock time, or None when the time zone is unknown."""
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        if not self.time_zone:
-            return None
-        try:
-            zone = ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
         from django.utils import timezone
 
+        zone = zone_get(self.time_zone)
+        if zone is None:
+            return None
         return (now or timezone.now()).astimezone(zone)
 
 

@@ -1,16 +1,18 @@
-"""Business-hours arithmetic for the "we will answer by ..." promise.
+"""The "we will answer by ..." promise: PORTAL_ANSWER_BUSINESS_HOURS of business time.
 
 Business hours are Monday to Friday, PORTAL_BUSINESS_HOURS ("09:00-17:00") in the rep's
-time zone. Public holidays are not modelled (yet).
+time zone, counted by `warmline.core.hours` (the SLA clock counts with it too). Public
+holidays are not modelled (yet).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from warmline.core.hours import LATEST, business_hours_add, office_hours, zone_get
 
 
 def business_hours_parse(text: str) -> tuple[dt.time, dt.time]:
@@ -27,37 +29,18 @@ def business_hours_parse(text: str) -> tuple[dt.time, dt.time]:
     return start, end
 
 
-def zone_get(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+def promise_answer_by(*, start: dt.datetime, hours: float, tz_name: str) -> dt.datetime:
+    """`start` plus `hours` of business time in `tz_name`, as an aware datetime in that
+    zone: asked on Friday at 16:30 with 2 business hours (09:00-17:00), Monday 10:30.
 
-
-def business_hours_add(
-    *, start: dt.datetime, hours: float, tz_name: str, day: str | None = None
-) -> dt.datetime:
-    """`start` plus `hours` of business time in `tz_name`; returns an aware datetime.
-
-    Asked on Friday at 16:30 with 2 business hours (09:00-17:00) -> Monday 10:30.
-    """
-    open_at, close_at = business_hours_parse(day or settings.PORTAL_BUSINESS_HOURS)
-    zone = zone_get(tz_name)
-    cursor = start.astimezone(zone)
-    remaining = dt.timedelta(hours=hours)
-    for _ in range(400):  # at most a year of days; the loop ends long before
-        day_open = dt.datetime.combine(cursor.date(), open_at, tzinfo=zone)
-        day_close = dt.datetime.combine(cursor.date(), close_at, tzinfo=zone)
-        if cursor.weekday() >= 5 or cursor >= day_close:
-            cursor = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), open_at, tzinfo=zone)
-            continue
-        cursor = max(cursor, day_open)
-        available = day_close - cursor
-        if remaining <= available:
-            return cursor + remaining
-        remaining -= available
-        cursor = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), open_at, tzinfo=zone)
-    return cursor
+    A rep without a time zone, or with one we do not know, promises in UTC."""
+    opens, closes = business_hours_parse(settings.PORTAL_BUSINESS_HOURS)
+    time_zone = tz_name if zone_get(tz_name) is not None else "UTC"
+    calendar = office_hours(time_zone=time_zone, opens=opens, closes=closes)
+    due = business_hours_add(hours=calendar, start=start, amount=dt.timedelta(hours=hours))
+    if due is None:  # office hours open every week: only the year 9999 runs out of them
+        return LATEST
+    return due.astimezone(calendar.zone)
 
 
 def promise_text() -> str:

@@ -36,7 +36,7 @@ from warmline.core.phones import phone_normalize
 from warmline.core.registries.reasons import reasons_changed
 from warmline.people.models import Contact, ContactEmail, Stage
 from warmline.people.services import ContactData, contact_create, email_normalize
-from warmline.portal.hours import business_hours_add
+from warmline.portal.hours import promise_answer_by
 from warmline.portal.identity import (
     VISITOR_COOKIE,
     VISITOR_SALT,
@@ -364,7 +364,7 @@ def question_ask(
         verified=verified,
         is_new_lead=is_new_lead,
         created_at=now,
-        answer_by=business_hours_add(
+        answer_by=promise_answer_by(
             start=now,
             hours=settings.PORTAL_ANSWER_BUSINESS_HOURS,
             # A guest's promise uses the company's hours, not the rep's: what the page

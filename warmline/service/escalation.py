@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from warmline.core.hours import zone_get
 from warmline.service.models import Case, Clock, SlaStepFired, Step, step_cause
 from warmline.service.services import SlaLookup, case_sla_refresh
 from warmline.users.models import Role, User
@@ -225,14 +226,9 @@ def _format_delta(delta: dt.timedelta) -> str:
 
 
 def _local(when: dt.datetime | None, zone_name: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     if when is None:
         return "—"
-    try:
-        zone = ZoneInfo(zone_name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
+    zone = zone_get(zone_name) or dt.UTC
     return when.astimezone(zone).strftime("%a %d %b %Y, %H:%M %Z")
 
 

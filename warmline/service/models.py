@@ -20,6 +20,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from warmline.core.hours import ALWAYS_OPEN, MIDNIGHT, BusinessHours, WeeklyWindow, zone_get
 from warmline.service import sla
 
 
@@ -100,27 +101,23 @@ class BusinessCalendar(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        if zone_get(self.time_zone) is None:
             raise ValidationError(
                 {
                     "time_zone": (
                         f"“{self.time_zone}” is not a time zone we know (e.g. Europe/Berlin)."
                     )
                 }
-            ) from exc
+            )
 
-    def to_hours(self) -> sla.BusinessHours:
+    def to_hours(self) -> BusinessHours:
         """The pure-clock view. Uses prefetched `hours`/`holidays` when present."""
         if self.always_open:
-            return sla.ALWAYS_OPEN
-        return sla.BusinessHours(
+            return ALWAYS_OPEN
+        return BusinessHours(
             time_zone=self.time_zone,
             weekly=tuple(
-                sla.WeeklyWindow(weekday=h.weekday, opens=h.opens, closes=h.closes)
+                WeeklyWindow(weekday=h.weekday, opens=h.opens, closes=h.closes)
                 for h in self.hours.all()
             ),
             holidays=frozenset(h.date for h in self.holidays.all()),
@@ -151,7 +148,7 @@ class OpeningHours(models.Model):
         return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
 
     def clean(self) -> None:
-        if self.closes != sla.MIDNIGHT and self.closes <= self.opens:
+        if self.closes != MIDNIGHT and self.closes <= self.opens:
             raise ValidationError({"closes": "Closing time must be after opening time."})
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from warmline.core.hours import ALWAYS_OPEN, BusinessHours
 from warmline.core.registries.reasons import reasons_changed
 from warmline.people.models import Account, Contact, ContactEmail
 from warmline.people.services import ContactData, contact_create, email_normalize
@@ -66,7 +67,7 @@ class SlaSetup:
     """The policy and calendar that time one case."""
 
     policy: SlaPolicy | None
-    hours: sla.BusinessHours
+    hours: BusinessHours
 
 
 class SlaLookup:
@@ -76,7 +77,7 @@ class SlaLookup:
     def __init__(self) -> None:
         self._policies: dict[tuple[str, str], SlaPolicy] | None = None
         self._team_calendar: dict[int, int] = {}
-        self._hours: dict[int, sla.BusinessHours] = {}
+        self._hours: dict[int, BusinessHours] = {}
         self._default_calendar_id: int | None = None
 
     def _load(self) -> dict[tuple[str, str], SlaPolicy]:
@@ -110,14 +111,14 @@ class SlaLookup:
     def setup_for_parts(self, *, priority: str, tier: str, team_id: int | None) -> SlaSetup:
         policy = self.policy_for(priority=priority, tier=tier)
         if policy is None:
-            return SlaSetup(policy=None, hours=sla.ALWAYS_OPEN)
+            return SlaSetup(policy=None, hours=ALWAYS_OPEN)
         calendar_id = policy.calendar_id
         if calendar_id is None and team_id is not None:
             calendar_id = self._team_calendar.get(team_id)
         if calendar_id is None:
             calendar_id = self._default_calendar_id
         hours = self._hours.get(calendar_id) if calendar_id else None
-        return SlaSetup(policy=policy, hours=hours or sla.ALWAYS_OPEN)
+        return SlaSetup(policy=policy, hours=hours or ALWAYS_OPEN)
 
 
 def sla_setup_for(*, case: Case, lookup: SlaLookup | None = None) -> SlaSetup:

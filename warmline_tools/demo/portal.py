@@ -338,7 +338,7 @@ def portal_demo_questions(*, now: dt.datetime) -> list[Question]:
     in-app only so the demo does not start by mailing anyone."""
     from warmline.alerts.models import Alert
     from warmline.alerts.services import Step
-    from warmline.portal.hours import business_hours_add
+    from warmline.portal.hours import promise_answer_by
     from warmline.portal.services import question_alert_raise
     from warmline.timeline.models import Direction, Interaction, Kind, Source
     from warmline_tools.demo.fastinsert import rows_insert
@@ -375,7 +375,7 @@ def portal_demo_questions(*, now: dt.datetime) -> list[Question]:
             verified=True,
             status=spec.status,
             created_at=asked,
-            answer_by=business_hours_add(
+            answer_by=promise_answer_by(
                 start=asked,
                 hours=settings.PORTAL_ANSWER_BUSINESS_HOURS,
                 tz_name=rep.time_zone,
