@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from warmline.core.http import is_htmx, next_url_get, render_htmx, vary_on_htmx
+from warmline.core.http import int_param, is_htmx, next_url_get, render_htmx, vary_on_htmx
 from warmline.users.http import request_user
 
 HTMX = {"HX-Request": "true"}
@@ -62,3 +62,11 @@ def test_request_user_is_the_signed_in_user_and_anonymous_is_refused(company):
     request.user = AnonymousUser()
     with pytest.raises(PermissionDenied):
         request_user(request)
+
+
+@pytest.mark.parametrize(
+    ("raw", "minimum", "expected"),
+    [("12", 1, 12), ("0", 1, None), ("0", 0, 0), ("-3", 0, None), ("x", 1, None), (None, 1, None)],
+)
+def test_int_param(raw, minimum, expected):
+    assert int_param(raw, minimum=minimum) == expected

@@ -29,16 +29,8 @@ from warmline.alerts.selectors import (
     alert_messages,
 )
 from warmline.alerts.services import alert_acknowledge
-from warmline.core.http import is_htmx, next_url_get
+from warmline.core.http import int_param, is_htmx, next_url_get
 from warmline.users.http import request_user
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    try:
-        value = int(raw or "")
-    except ValueError:
-        return None
-    return value if value >= 0 else None
 
 
 def _since(raw: str | None, *, now: dt.datetime) -> dt.datetime:
@@ -114,8 +106,8 @@ async def alert_stream(request: HttpRequest) -> HttpResponseBase:
             "Sign in to receive live alerts.", status=403, content_type="text/plain"
         )
     now = timezone.now()
-    after_id = _int_or_none(
-        request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+    after_id = int_param(
+        request.headers.get("Last-Event-ID") or request.GET.get("last_event_id"), minimum=0
     )
     since = _since(request.GET.get("since"), now=now)
     stream = (

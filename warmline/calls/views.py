@@ -32,7 +32,7 @@ from warmline.calls.queue import call_queue_current
 from warmline.calls.ranking import weights_current
 from warmline.core.forms import form_add_service_errors
 from warmline.core.hours import zone_get, zone_label
-from warmline.core.http import is_htmx, next_url_get, vary_on_htmx
+from warmline.core.http import int_param, is_htmx, next_url_get, vary_on_htmx
 from warmline.core.registries.reasons import reason_provider_list
 from warmline.people.models import Contact, ImportantDate
 from warmline.people.selectors import contact_get
@@ -154,19 +154,12 @@ def _stage(request: HttpRequest, context: dict[str, Any], status: int = 200) -> 
 @require_GET
 def call_mode(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    contact_id = _int_or_none(request.GET.get("contact"))
+    contact_id = int_param(request.GET.get("contact"))
     context = _stage_context(request, now=now, contact_id=contact_id)
     if is_htmx(request):
         return vary_on_htmx(_stage(request, context))
     context.update({"nav": "calls", "keymap": keymap_json()})
     return vary_on_htmx(render(request, "calls/call_mode.html", context))
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _after_post(request: HttpRequest, context: dict[str, Any], fallback: str) -> HttpResponse:
@@ -181,7 +174,7 @@ def call_log(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = request_user(request)
     form = CallLogForm(request.POST)
-    contact_id = _int_or_none(request.POST.get("contact"))
+    contact_id = int_param(request.POST.get("contact"))
     if contact_id is None:
         raise Http404("No contact given.")
     contact = contact_get(user=user, contact_id=contact_id, for_edit=True, related=("account",))
@@ -255,7 +248,7 @@ def call_undo(request: HttpRequest, log_id: int) -> HttpResponse:
 @require_POST
 def call_skip(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    contact_id = _int_or_none(request.POST.get("contact"))
+    contact_id = int_param(request.POST.get("contact"))
     if contact_id is not None:
         contact = contact_get(user=request_user(request), contact_id=contact_id)
         _skip_add(request, contact.pk, now)
@@ -435,7 +428,7 @@ def note_compose(request: HttpRequest, contact_id: int) -> HttpResponse:
     kind = source.get("kind") or TemplateKind.CHECKIN
     if kind not in (TemplateKind.CHECKIN, TemplateKind.CONGRATS):
         kind = TemplateKind.CHECKIN
-    occasion = _occasion_for(contact, _int_or_none(source.get("occasion")))
+    occasion = _occasion_for(contact, int_param(source.get("occasion")))
     next_url = next_url_get(request)
     today = selectors.rep_today(user, timezone.now())
     values = merge_values(contact=contact, rep=user, occasion=occasion, today=today)

@@ -61,3 +61,13 @@ def next_url_get(request: HttpRequest, *, default: str = "") -> str:
     ):
         return target
     return default
+
+
+def int_param(raw: str | None, *, minimum: int = 1) -> int | None:
+    """A whole number from a query string, form field or header (an id, a position), or
+    None when it is missing, not a number, or below `minimum` (ids start at 1)."""
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if value >= minimum else None

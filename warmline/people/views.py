@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from warmline.core.forms import form_add_service_errors
-from warmline.core.http import is_htmx, render_htmx, vary_on_htmx
+from warmline.core.http import int_param, is_htmx, render_htmx, vary_on_htmx
 from warmline.core.pagination import BadCursor, keyset_page_get, page_get, page_number_parse
 from warmline.people import selectors as people_selectors
 from warmline.people import services as people_services
@@ -72,14 +72,6 @@ TIMELINE_PAGE_SIZE = 20
 ACCOUNT_CONTACTS_SHOWN = 25
 
 
-def _int_or_none(raw: Any) -> int | None:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
-
-
 # --- Contact list ---------------------------------------------------------------------
 
 
@@ -95,11 +87,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     owner = request.GET.get("owner", "")
     filters = ContactFilters(
         q=request.GET.get("q", "").strip()[:200],
-        owner_id=_int_or_none(owner) if owner != UNASSIGNED else None,
+        owner_id=int_param(owner) if owner != UNASSIGNED else None,
         unassigned=owner == UNASSIGNED and user_can_see_unassigned(user=user),
         stage=stage if stage in Stage.values else "",
         tag=request.GET.get("tag", "").strip()[:60],
-        account_id=_int_or_none(request.GET.get("account")),
+        account_id=int_param(request.GET.get("account")),
     )
     page = page_get(
         people_selectors.contact_list(user=user, filters=filters),
@@ -513,7 +505,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     _require_can_create(user)
     if request.method == "GET":
         initial = {}
-        if _int_or_none(request.GET.get("account")):
+        if int_param(request.GET.get("account")):
             initial["account"] = request.GET["account"]
         return _contact_form_page(request, ContactForm(user=user, initial=initial), contact=None)
 
@@ -579,7 +571,7 @@ def contact_duplicates(request: HttpRequest) -> HttpResponse:
         *get.get("other_phones", "").splitlines(),
     ]
     account = None
-    account_id = _int_or_none(get.get("account"))
+    account_id = int_param(get.get("account"))
     if account_id:
         try:
             account = account_get(user=user, account_id=account_id)
@@ -590,7 +582,7 @@ def contact_duplicates(request: HttpRequest) -> HttpResponse:
         emails=[e[:254] for e in emails[:20]],
         phones=[p[:40] for p in phones[:20]],
         account=account,
-        exclude_id=_int_or_none(get.get("exclude")),
+        exclude_id=int_param(get.get("exclude")),
     )
     return vary_on_htmx(
         render(
