@@ -14,6 +14,7 @@ from django.db import connections
 from tests.ci import service_missing
 from tests.factories import TeamFactory, UserFactory
 from tests.keys import TEST_SECRET_KEY
+from tests.smtp import SmtpServer, smtp_server_running
 from warmline.users.models import Role, User
 
 
@@ -108,3 +109,22 @@ def artifacts_dir() -> Path:
     """Where browser tests leave their screenshots (git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 (tests/smtp.py)."""
+    with smtp_server_running() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server: SmtpServer) -> SmtpServer:  # type: ignore[no-untyped-def]
+    """Django's mail goes to `smtp_server`."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = smtp_server.host
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_server

@@ -1,7 +1,8 @@
-"""Fixtures for the alerts tests: a real SMTP server (aiosmtpd), a fake Twilio-compatible SMS
-server, and — for the tests that run real worker and web processes — a database of their own
-(a SQLite file, or a fresh PostgreSQL database when the suite runs on PostgreSQL), because the
-test database of pytest-django is invisible to other processes."""
+"""Fixtures for the alerts tests (the real SMTP server is tests/smtp.py's): a fake
+Twilio-compatible SMS server, and — for the tests that run real worker and web processes —
+a database of their own (a SQLite file, or a fresh PostgreSQL database when the suite runs
+on PostgreSQL), because the test database of pytest-django is invisible to other
+processes."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,52 +30,6 @@ from tests.keys import TEST_SECRET_KEY
 from warmline_tools.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-# -- SMTP --------------------------------------------------------------------------------------
-@dataclass
-class SmtpServer:
-    host: str
-    port: int
-    messages: list[Message] = field(default_factory=list)
-
-    def wait_for(self, count: int, *, timeout: float = 20.0) -> list[Message]:
-        return wait_until(lambda: self.messages if len(self.messages) >= count else None, timeout)
-
-
-class _SmtpHandler:
-    def __init__(self, server: SmtpServer) -> None:
-        self.server = server
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        msg = message_from_bytes(envelope.original_content or envelope.content)
-        msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.server.messages.append(msg)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    from aiosmtpd.controller import Controller
-
-    state = SmtpServer(host="127.0.0.1", port=free_port())
-    controller = Controller(_SmtpHandler(state), hostname=state.host, port=state.port)
-    controller.start()
-    try:
-        yield state
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp_settings(settings, smtp_server: SmtpServer) -> SmtpServer:  # type: ignore[no-untyped-def]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = smtp_server.host
-    settings.EMAIL_PORT = smtp_server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    return smtp_server
 
 
 # -- SMS ---------------------------------------------------------------------------------------
@@ -366,4 +319,4 @@ def redis_url_answering() -> str:
     return url
 
 
-__all__ = ["ProcDb", "SmsServer", "SmtpServer", "wait_until", "redis_url_answering"]
+__all__ = ["ProcDb", "SmsServer", "wait_until", "redis_url_answering"]

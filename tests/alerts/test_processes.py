@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerts.conftest import ProcDb, SmsServer, SmtpServer, redis_url_answering, wait_until
+from tests.alerts.conftest import ProcDb, SmsServer, redis_url_answering, wait_until
+from tests.smtp import SmtpServer
 from warmline_tools.bench.alerts import SseConnection, http_post_json
 from warmline_tools.net import free_port, stop_process, wait_http_ok
 

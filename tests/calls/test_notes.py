@@ -269,33 +269,17 @@ def test_a_failed_send_is_kept_and_can_be_retried(
     assert Interaction.objects.filter(contact=dana, kind=Kind.CHECKIN_NOTE).count() == 1
 
 
-def test_real_smtp_server(company, dana, settings, django_capture_on_commit_callbacks):
+def test_real_smtp_server(company, dana, smtp_settings, django_capture_on_commit_callbacks):
     """One message through a real SMTP conversation (aiosmtpd on 127.0.0.1)."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Collect(Message):
-        def handle_message(self, message):  # type: ignore[no-untyped-def]
-            received.append(message)
-
-    controller = Controller(Collect(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-        settings.EMAIL_USE_TLS = False
-        with django_capture_on_commit_callbacks(execute=True):
-            note = note_send(
-                rep=company.rep,
-                contact=dana,
-                kind="congrats",
-                subject="Congratulations, Dana!",
-                body="Happy birthday — enjoy the day.",
-            )
-    finally:
-        controller.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        note = note_send(
+            rep=company.rep,
+            contact=dana,
+            kind="congrats",
+            subject="Congratulations, Dana!",
+            body="Happy birthday — enjoy the day.",
+        )
+    received = smtp_settings.wait_for(1)
     note = OutgoingNote.objects.select_related("outbox").get(pk=note.pk)
     assert note.status == NoteStatus.SENT, note.last_error
     assert len(received) == 1

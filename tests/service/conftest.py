@@ -3,13 +3,7 @@ customers, API tokens, and a real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 
@@ -18,7 +12,6 @@ from tests.factories import AccountFactory, ContactFactory
 from warmline.api.services import api_token_create
 from warmline.people.models import Account, Contact
 from warmline.service.models import BusinessCalendar, SlaPolicy
-from warmline_tools.net import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -108,54 +101,3 @@ def agent_token(company: Company) -> str:
 
 def bearer(raw: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-# --- A real SMTP server ---------------------------------------------------------------
-
-
-@dataclass
-class SmtpServer:
-    host: str
-    port: int
-    messages: list[Message] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Message]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.messages) >= count:
-                    return list(self.messages)
-            time.sleep(0.02)
-        raise AssertionError(f"expected {count} e-mails, got {len(self.messages)}")
-
-
-class _Handler:
-    def __init__(self, server: SmtpServer) -> None:
-        self.server = server
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        msg = message_from_bytes(envelope.original_content or envelope.content)
-        msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        with self.server.lock:
-            self.server.messages.append(msg)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(settings) -> Iterator[SmtpServer]:  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
-    state = SmtpServer(host="127.0.0.1", port=free_port())
-    controller = Controller(_Handler(state), hostname=state.host, port=state.port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = state.host
-    settings.EMAIL_PORT = state.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield state
-    finally:
-        controller.stop()

@@ -9,7 +9,8 @@ from email.header import decode_header, make_header
 from django.utils import timezone
 
 from tests.factories import ContactFactory
-from tests.service.conftest import Book, SmtpServer
+from tests.service.conftest import Book
+from tests.smtp import SmtpServer
 from warmline.alerts.models import Alert, OutboxMessage
 from warmline.service.escalation import case_escalate, sla_pass
 from warmline.service.models import Case, SlaStepFired
@@ -119,12 +120,12 @@ def test_pass_with_nothing_due_is_one_query(book: Book, django_assert_num_querie
 
 
 def test_escalation_email_reaches_smtp_with_case_customer_and_link(  # type: ignore[no-untyped-def]
-    book: Book, smtp_server: SmtpServer, django_capture_on_commit_callbacks
+    book: Book, smtp_settings: SmtpServer, django_capture_on_commit_callbacks
 ) -> None:
     case = _open(book, minutes_ago=12, description="Seal failed on pump P-400")
     with django_capture_on_commit_callbacks(execute=True):
         sla_pass()
-    [message] = smtp_server.wait_for(1)
+    [message] = smtp_settings.wait_for(1)
     assert message["X-Envelope-To"] == "rita@warmline.test"
     subject = str(make_header(decode_header(message["Subject"])))
     assert "Dana Scully" in subject and "Pump leaking" in subject
