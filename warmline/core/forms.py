@@ -19,7 +19,7 @@ _EMPTY: Mapping[str, str | None] = {}
 
 
 def form_add_service_errors(
-    form: forms.Form,
+    form: forms.BaseForm,
     exc: ValidationError,
     *,
     fields: Mapping[str, str | None] = _EMPTY,
@@ -47,7 +47,7 @@ def form_add_service_errors(
 
 
 def _target(
-    form: forms.Form,
+    form: forms.BaseForm,
     key: str,
     error: ValidationError,
     *,

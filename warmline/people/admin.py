@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 
+from warmline.core.forms import form_add_service_errors
 from warmline.core.phones import phone_normalize
 from warmline.people.models import (
     Account,
@@ -112,9 +113,7 @@ class AccountAdminForm(forms.ModelForm):
         try:
             account_clean(account=probe)
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                for message in messages:
-                    self.add_error(name if name in self.fields else None, message)
+            form_add_service_errors(self, exc)
             return data
         data.update({name: getattr(probe, name) for name in fields})
         return data
