@@ -5,6 +5,7 @@ test database of pytest-django is invisible to other processes."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -31,12 +32,50 @@ from warmline_tools.bench.alerts import free_port, stop_process
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# -- holding a request inside a server ---------------------------------------------------------
+HOLD_SECONDS = 60.0  # a held request gives up after this (the test releases it long before)
+
+
+@dataclass
+class ServerHold:
+    """Holds one request inside a test server's handler, so that a test can kill the client
+    (a worker) at a known point of a delivery: "before" the server accepts the message (the
+    worker has claimed the row and waits for an answer; nothing is recorded, and the held
+    request is refused when released) or "after" the server recorded it but before it
+    answers (the provider has the message; the worker never learns it was sent)."""
+
+    when: str = ""  # "", "before" or "after"
+    holding: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def arm(self, when: str) -> None:
+        assert when in {"before", "after"}, when
+        self.when = when
+
+    def take(self, when: str) -> bool:
+        """True for the first request that reaches `when` on an armed server (only one is
+        ever held); the others go through."""
+        with self.lock:
+            if self.when != when or self.holding.is_set():
+                return False
+            self.holding.set()
+            return True
+
+    def release(self) -> None:
+        """Let the held request (if any) go, and hold nothing more."""
+        with self.lock:
+            self.when = ""
+        self.released.set()
+
+
 # -- SMTP --------------------------------------------------------------------------------------
 @dataclass
 class SmtpServer:
     host: str
     port: int
     messages: list[Message] = field(default_factory=list)
+    hold: ServerHold = field(default_factory=ServerHold)
 
     def wait_for(self, count: int, *, timeout: float = 20.0) -> list[Message]:
         return wait_until(lambda: self.messages if len(self.messages) >= count else None, timeout)
@@ -46,10 +85,20 @@ class _SmtpHandler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
+    async def _held(self) -> None:
+        deadline = time.monotonic() + HOLD_SECONDS
+        while not self.server.hold.released.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.server.hold.take("before"):
+            await self._held()
+            return "451 4.3.0 Held by the test and not accepted"
         msg = message_from_bytes(envelope.original_content or envelope.content)
         msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.server.messages.append(msg)
+        if self.server.hold.take("after"):
+            await self._held()
         return "250 Message accepted for delivery"
 
 
@@ -91,6 +140,7 @@ class SmsServer:
     fail_next: list[int] = field(default_factory=list)  # status codes to answer first
     by_key: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hold: ServerHold = field(default_factory=ServerHold)
 
     def wait_for(self, count: int, *, timeout: float = 20.0) -> list[dict[str, Any]]:
         return wait_until(lambda: self.messages if len(self.messages) >= count else None, timeout)
@@ -112,6 +162,10 @@ def _sms_handler(state: SmsServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length", "0"))
             form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+            if state.hold.take("before"):
+                state.hold.released.wait(HOLD_SECONDS)
+                self._answer(503, {"code": 20503, "message": "held by the test, not accepted"})
+                return
             auth = self.headers.get("Authorization", "")
             key = self.headers.get("I-Twilio-Idempotency-Token", "")
             record = {
@@ -123,27 +177,28 @@ def _sms_handler(state: SmsServer) -> type[BaseHTTPRequestHandler]:
             }
             with state.lock:
                 state.requests.append(record)
-                if state.fail_next:
-                    status = state.fail_next.pop(0)
-                    self._answer(status, {"code": 20500, "message": f"test failure {status}"})
-                    return
-                expected = (
-                    "Basic " + base64.b64encode(f"{state.sid}:{state.token}".encode()).decode()
-                )
-                if auth != expected:
-                    self._answer(401, {"code": 20003, "message": "Authenticate"})
-                    return
-                if self.path != f"/2010-04-01/Accounts/{state.sid}/Messages.json":
-                    self._answer(404, {"code": 20404, "message": "Not found"})
-                    return
-                if key and key in state.by_key:
-                    self._answer(201, {"sid": state.by_key[key], "status": "queued"})
-                    return
-                sid = f"SM{len(state.messages):032d}"
-                state.messages.append({**form, "sid": sid, "key": key})
-                if key:
-                    state.by_key[key] = sid
-            self._answer(201, {"sid": sid, "status": "queued", "to": form.get("To")})
+                status, body = self._decide(form, auth, key)
+            if status == 201 and state.hold.take("after"):
+                state.hold.released.wait(HOLD_SECONDS)
+            self._answer(status, body)
+
+        def _decide(self, form: dict[str, str], auth: str, key: str) -> tuple[int, dict[str, Any]]:
+            """The answer to one request (called with the state's lock held)."""
+            if state.fail_next:
+                status = state.fail_next.pop(0)
+                return status, {"code": 20500, "message": f"test failure {status}"}
+            expected = "Basic " + base64.b64encode(f"{state.sid}:{state.token}".encode()).decode()
+            if auth != expected:
+                return 401, {"code": 20003, "message": "Authenticate"}
+            if self.path != f"/2010-04-01/Accounts/{state.sid}/Messages.json":
+                return 404, {"code": 20404, "message": "Not found"}
+            if key and key in state.by_key:
+                return 201, {"sid": state.by_key[key], "status": "queued"}
+            sid = f"SM{len(state.messages):032d}"
+            state.messages.append({**form, "sid": sid, "key": key})
+            if key:
+                state.by_key[key] = sid
+            return 201, {"sid": sid, "status": "queued", "to": form.get("To")}
 
     return Handler
 
@@ -363,4 +418,12 @@ def redis_url_answering() -> str:
     return url
 
 
-__all__ = ["ProcDb", "SmsServer", "SmtpServer", "stop_process", "wait_until", "redis_url_answering"]
+__all__ = [
+    "ProcDb",
+    "ServerHold",
+    "SmsServer",
+    "SmtpServer",
+    "stop_process",
+    "wait_until",
+    "redis_url_answering",
+]

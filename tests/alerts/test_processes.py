@@ -50,12 +50,16 @@ def _all_sent(proc_db: ProcDb, cause: str) -> list[dict]:  # type: ignore[type-a
     return rows if all(r["status"] == "sent" for r in rows) else []
 
 
-def _kill_at_hold(proc_db: ProcDb, env: dict[str, str], hook: str, hold: Path) -> int:
-    """Start a worker whose sender stops at `hook`; SIGKILL it there. Returns the held row."""
-    hold.mkdir()
-    worker = proc_db.worker(extra_env={**env, hook: str(hold)}, log=f"{hold.name}.log")
+def _kill_when_held(
+    proc_db: ProcDb, env: dict[str, str], servers: dict[str, SmtpServer | SmsServer], log: str
+) -> str:
+    """Start a worker and SIGKILL it while one of the servers (armed by the caller) holds its
+    request; then let the servers go. Returns the channel ("email"/"sms") that was held."""
+    worker = proc_db.worker(extra_env=env, log=log)
     try:
-        markers = wait_until(lambda: sorted(hold.glob("held-*")), timeout=30)
+        held = wait_until(
+            lambda: [name for name, s in servers.items() if s.hold.holding.is_set()], timeout=30
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     except BaseException:
@@ -63,23 +67,33 @@ def _kill_at_hold(proc_db: ProcDb, env: dict[str, str], hook: str, hold: Path) -
         raise
     finally:
         stop_process(worker)
-    return int(markers[0].name.split("-")[1])
+        for server in servers.values():
+            server.hold.release()
+    assert len(held) == 1, held  # one worker, one delivery at a time
+    return held[0]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_between_claim_and_send_delivers_exactly_once_after_restart(
-    proc_db: ProcDb, smtp_server: SmtpServer, sms_server: SmsServer, tmp_path: Path
+    proc_db: ProcDb, smtp_server: SmtpServer, sms_server: SmsServer
 ):
     env = _delivery_env(smtp_server, sms_server)
     proc_db.run("user", "kate", "--mobile", "+14155550123")
     cause = f"question:claim-{uuid.uuid4().hex[:8]}"
     proc_db.run("raise", "kate", cause, "email@0,sms@0")
 
-    held = _kill_at_hold(proc_db, env, "WARMLINE_TEST_HOLD_BEFORE_SEND", tmp_path / "hold")
+    # Whichever message the worker takes first, its server holds it before accepting: the
+    # row is claimed, nothing has been sent, and the worker dies waiting.
+    smtp_server.hold.arm("before")
+    sms_server.hold.arm("before")
+    channel = _kill_when_held(
+        proc_db, env, {"email": smtp_server, "sms": sms_server}, log="claimed.log"
+    )
     assert smtp_server.messages == []
     assert sms_server.requests == []
-    before = {r["pk"]: r for r in proc_db.run("status", cause)}
-    assert before[held]["status"] == "sending"  # claimed by the dead worker
+    before = {r["channel"]: r for r in proc_db.run("status", cause)}
+    assert before[channel]["status"] == "sending"  # claimed by the dead worker
+    held = before[channel]["pk"]
 
     worker = proc_db.worker(extra_env=env, log="restart.log")
     try:
@@ -101,14 +115,18 @@ def test_worker_killed_between_claim_and_send_delivers_exactly_once_after_restar
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("channel", ["sms", "email"])
 def test_worker_killed_between_send_and_mark_resends_with_the_same_key(
-    proc_db: ProcDb, smtp_server: SmtpServer, sms_server: SmsServer, tmp_path: Path, channel: str
+    proc_db: ProcDb, smtp_server: SmtpServer, sms_server: SmsServer, channel: str
 ):
     env = _delivery_env(smtp_server, sms_server)
     proc_db.run("user", "ken", "--mobile", "+14155550124")
     cause = f"question:mark-{channel}-{uuid.uuid4().hex[:8]}"
     proc_db.run("raise", "ken", cause, f"{channel}@0")
 
-    _kill_at_hold(proc_db, env, "WARMLINE_TEST_HOLD_AFTER_SEND", tmp_path / "hold")
+    # The provider records the message, then holds its answer: the worker dies before it
+    # can mark the row sent.
+    server: SmtpServer | SmsServer = smtp_server if channel == "email" else sms_server
+    server.hold.arm("after")
+    assert _kill_when_held(proc_db, env, {channel: server}, log=f"sent-{channel}.log") == channel
     assert proc_db.run("status", cause)[0]["status"] == "sending"
 
     worker = proc_db.worker(extra_env=env, log="restart.log")
