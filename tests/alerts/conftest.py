@@ -372,7 +372,7 @@ def proc_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcDb]:
         and not k.startswith(("PYTEST_", "WARMLINE_TEST_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="warmline_tools.bench.settings",
+        DJANGO_SETTINGS_MODULE="warmline.settings",
         WARMLINE_DATA_DIR=str(workdir),
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
