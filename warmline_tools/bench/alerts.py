@@ -1011,12 +1011,12 @@ once, e-mail to the rep after {ladder.get("email")} s, SMS to the rep after
 {ladder.get("sms")} s, e-mail to the manager after {ladder.get("manager")} s: the product's
 rungs brought forward from minutes to seconds, their messages rendered when the alert is
 raised) and live events, in one transaction, published on commit. A `warmline worker`
-beside the server sends the rungs as they fall due, over SMTP to a local sink and through
-the console SMS provider, on the same two cores. Latency is per (question, tab) pair, from
-just before the POST is written to the "alert" event being parsed in that tab: the HTTP
-request, the form, the transaction and the fan-out. The load script (plain asyncio streams,
-in the benchmark's process on the same machine) opens every stream and waits for each
-one's `hello` before the first question.
+beside the server (its dispatcher every second) sends the rungs as they fall due, over SMTP
+to a local sink and through the console SMS provider, on the same two cores. Latency is
+per (question, tab) pair, from just before the POST is written to the "alert" event being
+parsed in that tab: the HTTP request, the form, the transaction and the fan-out. The load
+script (plain asyncio streams, in the benchmark's process on the same machine) opens every
+stream and waits for each one's `hello` before the first question.
 
 | measure | value | target | result | name |
 | --- | ---: | ---: | --- | --- |
