@@ -717,6 +717,9 @@ def _bench_env(
     env.update(
         DJANGO_SETTINGS_MODULE="warmline.settings",
         WARMLINE_DATA_DIR=str(workdir),
+        # The run's own key, shared by its processes: sessions and magic links are signed
+        # with it in the setup and checked with it in the server.
+        SECRET_KEY=secrets.token_urlsafe(50),
         LOG_LEVEL="WARNING",
         DEBUG="0",
         PYTHONUNBUFFERED="1",
