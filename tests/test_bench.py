@@ -369,7 +369,20 @@ def test_alerts_section_through_the_command(db, tmp_path, monkeypatch):
         calls.append(kwargs)
         kwargs["progress"](kwargs["connections"])
         size = f"{kwargs['connections']} SSE connections"
-        details = {"expected": 100, "misrouted": 0, "post_p99_ms": 9.0, "server_cpu_pct": 7}
+        details = {
+            "expected": 100,
+            "events": 10,
+            "misrouted": 0,
+            "post_p99_ms": 9.0,
+            "server_cpu_pct": 7,
+            "questions": 10,
+            "questions_verified": 10,
+            "alerts": 10,
+            "alerts_with_email_and_sms": 10,
+            "sent": {"email:recipient": 10, "sms:recipient": 9, "email:manager": 8},
+            "emails_received": 18,
+            "sms_logged": 9,
+        }
         return [
             {
                 "name": "ask_to_tab_p99_ms",
@@ -395,6 +408,7 @@ def test_alerts_section_through_the_command(db, tmp_path, monkeypatch):
     (kwargs,) = calls
     assert kwargs["connections"] == 10 and kwargs["rate"] == 20.0
     assert kwargs["duration"] == 0.5 and kwargs["users"] == 1
+    assert kwargs["customers_per_rep"] == 3
     # On PostgreSQL the server shares the benchmark's database; on SQLite it gets its own.
     assert bool(kwargs["database_url"]) == (connection.vendor != "sqlite")
     entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
@@ -413,6 +427,10 @@ def test_alerts_section_through_the_command(db, tmp_path, monkeypatch):
     assert "## Live alerts" in section and "10 SSE connections" in section
     assert f"| 12.5 ms | < 250 ms | pass | `ask_to_tab_p99_ms{SUFFIX_ENGINE}` |" in section
     assert "Overall: pass" in section
+    # It says what is measured: real questions through the public form, to the tab.
+    assert "`POST /site/ask/`" in section and "magic link" in section
+    assert "PORTAL_RATE_ASK_IP" in section and "`warmline worker`" in section
+    assert "10 e-mails and\n  9 SMS to reps, 8 e-mails to" in section
 
 
 def test_sse_full_size_is_1000_streams_at_20_per_second_for_a_minute(monkeypatch):
@@ -434,7 +452,44 @@ def test_sse_full_size_is_1000_streams_at_20_per_second_for_a_minute(monkeypatch
             options=BenchOptions(), progress=_NoProgress(), log=lambda _: None
         )
     assert (captured["connections"], captured["users"], captured["rate"]) == (1000, 100, 20.0)
-    assert captured["duration"] == 60.0
+    assert captured["duration"] == 60.0 and captured["customers_per_rep"] == 3
+
+
+def test_sse_bench_asks_real_questions_that_raise_alerts_with_email_and_sms():
+    """The real run at a tiny size: its own server, worker, SMTP sink and SQLite database.
+    Every question is a Question row from an identified customer, with the rep's alert
+    and e-mail and SMS rungs that the worker sent to the sink and the SMS console."""
+    from warmline_tools.bench.alerts import sse_bench
+
+    entries = sse_bench(
+        connections=4,
+        users=2,
+        customers_per_rep=2,
+        rate=10.0,
+        duration=0.5,
+        log=lambda _line: None,
+        settle_seconds=30.0,
+    )
+    by_name = {e["name"]: e for e in entries}
+    details = by_name["ask_to_tab_p99_ms"]["details"]
+    questions = details["events"]
+    assert questions == 5 and details["post_failed"] == 0
+    assert by_name["ask_events_lost"]["value"] == 0 and details["misrouted"] == 0
+    assert details["deliveries"] == questions * 2  # each rep has two tabs open
+    assert details["customers"] == 4
+    assert details["questions"] == details["questions_verified"] == questions
+    assert details["alerts"] == details["alerts_with_email_and_sms"] == questions
+    rows = {(r["channel"], r["audience"]): r for r in details["outbox"] if r["status"] == "sent"}
+    assert set(rows) == {
+        ("inapp", "recipient"),
+        ("email", "recipient"),
+        ("sms", "recipient"),
+        ("email", "manager"),
+    }
+    assert all(r["n"] == questions for r in rows.values())
+    assert details["emails_received"] == 2 * questions  # the rep's and the manager's
+    assert details["sms_logged"] == questions
+    assert 0 < by_name["ask_to_tab_p50_ms"]["value"] <= by_name["ask_to_tab_p99_ms"]["value"]
 
 
 class _NoProgress:

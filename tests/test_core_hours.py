@@ -7,17 +7,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from warmline.core.hours import (
     ALWAYS_OPEN,
     EARLIEST,
+    HORIZON,
     LATEST,
     MIDNIGHT,
     BusinessHours,
     WeeklyWindow,
     business_hours_add,
+    later_by,
     office_hours,
     open_windows,
     zone_get,
@@ -83,13 +85,19 @@ def edge_calendars(draw: st.DrawFn) -> BusinessHours:
 
 @settings(max_examples=200, deadline=None)
 @given(hours=edge_calendars(), start=edge_instants, minutes=st.integers(0, 60 * 24 * 30))
+@example(  # two hours a week from the year 1: 178 weeks is past the horizon, so None
+    hours=office_hours(time_zone="UTC", opens=dt.time(15), closes=dt.time(17), weekdays={0}),
+    start=EARLIEST,
+    minutes=21359,
+)
 def test_years_1_and_9999_count_without_overflow(hours, start, minutes):  # type: ignore[no-untyped-def]
     """Near either end of the calendar nothing raises OverflowError: a deadline past the
-    year 9999 is None, and what is found is exact."""
+    search horizon (HORIZON after `start`, or the end of the year 9999) is None, and what is
+    found is exact."""
     amount = dt.timedelta(minutes=minutes)
     due = business_hours_add(hours=hours, start=start, amount=amount)
     assert due == sla.business_deadline(hours=hours, start=start, amount=amount)
-    end = due if due is not None else LATEST
+    end = due if due is not None else later_by(start, HORIZON)
     assert end >= start
     counted = sla.business_time(hours=hours, start=start, end=end)
     if due is not None:

@@ -27,6 +27,7 @@ import pytest
 from tests.ci import service_missing
 from tests.conftest import Company
 from tests.keys import TEST_SECRET_KEY
+from tests.smtp import HOLD_SECONDS, ServerHold
 from warmline_tools.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +47,7 @@ class SmsServer:
     fail_next: list[int] = field(default_factory=list)  # status codes to answer first
     by_key: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hold: ServerHold = field(default_factory=ServerHold)
 
     def wait_for(self, count: int, *, timeout: float = 20.0) -> list[dict[str, Any]]:
         return wait_until(lambda: self.messages if len(self.messages) >= count else None, timeout)
@@ -67,6 +69,10 @@ def _sms_handler(state: SmsServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length", "0"))
             form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+            if state.hold.take("before"):
+                state.hold.released.wait(HOLD_SECONDS)
+                self._answer(503, {"code": 20503, "message": "held by the test, not accepted"})
+                return
             auth = self.headers.get("Authorization", "")
             key = self.headers.get("I-Twilio-Idempotency-Token", "")
             record = {
@@ -78,27 +84,28 @@ def _sms_handler(state: SmsServer) -> type[BaseHTTPRequestHandler]:
             }
             with state.lock:
                 state.requests.append(record)
-                if state.fail_next:
-                    status = state.fail_next.pop(0)
-                    self._answer(status, {"code": 20500, "message": f"test failure {status}"})
-                    return
-                expected = (
-                    "Basic " + base64.b64encode(f"{state.sid}:{state.token}".encode()).decode()
-                )
-                if auth != expected:
-                    self._answer(401, {"code": 20003, "message": "Authenticate"})
-                    return
-                if self.path != f"/2010-04-01/Accounts/{state.sid}/Messages.json":
-                    self._answer(404, {"code": 20404, "message": "Not found"})
-                    return
-                if key and key in state.by_key:
-                    self._answer(201, {"sid": state.by_key[key], "status": "queued"})
-                    return
-                sid = f"SM{len(state.messages):032d}"
-                state.messages.append({**form, "sid": sid, "key": key})
-                if key:
-                    state.by_key[key] = sid
-            self._answer(201, {"sid": sid, "status": "queued", "to": form.get("To")})
+                status, body = self._decide(form, auth, key)
+            if status == 201 and state.hold.take("after"):
+                state.hold.released.wait(HOLD_SECONDS)
+            self._answer(status, body)
+
+        def _decide(self, form: dict[str, str], auth: str, key: str) -> tuple[int, dict[str, Any]]:
+            """The answer to one request (called with the state's lock held)."""
+            if state.fail_next:
+                status = state.fail_next.pop(0)
+                return status, {"code": 20500, "message": f"test failure {status}"}
+            expected = "Basic " + base64.b64encode(f"{state.sid}:{state.token}".encode()).decode()
+            if auth != expected:
+                return 401, {"code": 20003, "message": "Authenticate"}
+            if self.path != f"/2010-04-01/Accounts/{state.sid}/Messages.json":
+                return 404, {"code": 20404, "message": "Not found"}
+            if key and key in state.by_key:
+                return 201, {"sid": state.by_key[key], "status": "queued"}
+            sid = f"SM{len(state.messages):032d}"
+            state.messages.append({**form, "sid": sid, "key": key})
+            if key:
+                state.by_key[key] = sid
+            return 201, {"sid": sid, "status": "queued", "to": form.get("To")}
 
     return Handler
 
@@ -272,7 +279,7 @@ def proc_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcDb]:
         and not k.startswith(("PYTEST_", "WARMLINE_TEST_"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="warmline_tools.bench.settings",
+        DJANGO_SETTINGS_MODULE="warmline.settings",
         WARMLINE_DATA_DIR=str(workdir),
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",

@@ -2,6 +2,9 @@
 worker and web processes through the real services, printing one JSON line.
 
     user <username> [--manager-of-team TEAM] [--team TEAM] [--mobile +1...] [--password PW]
+    customer <owner> <first> <last> [--account NAME]
+                                        a contact the user owns, and a magic link for them
+                                        (returns its token: a test follows it as they would)
     raise <username> <cause> <steps>     steps: "email@0,sms@0,inapp@0,email@300:manager"
     status <cause>                      the outbox rows of the alert(s) of this cause
     ack <cause>
@@ -52,6 +55,11 @@ def main(argv: list[str]) -> int:
     p_user.add_argument("--manager-of-team", default="")
     p_user.add_argument("--mobile", default="")
     p_user.add_argument("--password", default="")
+    p_customer = sub.add_parser("customer")
+    p_customer.add_argument("owner")
+    p_customer.add_argument("first")
+    p_customer.add_argument("last")
+    p_customer.add_argument("--account", default="")
     p_raise = sub.add_parser("raise")
     p_raise.add_argument("username")
     p_raise.add_argument("cause")
@@ -97,6 +105,31 @@ def main(argv: list[str]) -> int:
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         out: object = {"id": user.pk, "session": session.session_key}
+    elif args.command == "customer":
+        from warmline.people.models import Account, ContactEmail
+        from warmline.people.services import ContactData, account_save, contact_create
+        from warmline.portal.services import magic_link_create
+
+        owner = User.objects.get(username=args.owner)
+        email = f"{args.first}.{args.last}.{args.owner}@customer.test".lower()
+        known = ContactEmail.objects.filter(address=email).select_related("contact").first()
+        if known is not None:
+            contact = known.contact
+        else:
+            account = None
+            if args.account:
+                account = account_save(account=Account(name=args.account, owner=owner))
+            contact = contact_create(
+                data=ContactData(
+                    first_name=args.first,
+                    last_name=args.last,
+                    account=account,
+                    owner=owner,
+                    emails=[(email, "work")],
+                )
+            )
+        _link, token = magic_link_create(contact=contact, email=email)
+        out = {"contact_id": contact.pk, "email": email, "token": token}
     elif args.command == "raise-many":
         user = User.objects.get(username=args.username)
         for n in range(args.n):

@@ -1,17 +1,16 @@
-"""A rep's open tabs, in a real browser against a real ASGI server: an alert raised on the
-server shows up in every tab within a second (toast, badge, browser notification, DOM event),
-and acknowledging it in one tab clears it in the others."""
+"""A rep's open tabs, in a real browser against a real ASGI server: a customer's question,
+posted through the public form, raises an alert on the server that shows up in every tab
+within a second (toast, badge, browser notification, DOM event), and acknowledging it in one
+tab clears it in the others."""
 
 from __future__ import annotations
 
-import json
-import secrets
 import time
-import urllib.request
 
 import pytest
 
 from tests.alerts.conftest import ProcDb
+from warmline_tools.bench.alerts import PortalVisitor
 from warmline_tools.net import free_port, stop_process, wait_http_ok
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,40 +32,32 @@ document.addEventListener("warmline:alert", (e) => window.__events.push(e.detail
 """
 
 
-def _publish(port: int, token: str, user_id: int, seq: str, title: str) -> float:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/bench/publish",
-        data=json.dumps(
-            {
-                "user_id": user_id,
-                "seq": seq,
-                "run": "browser",
-                "title": title,
-                "body": "Do you have the X200 retrofit kit in stock for a March install?",
-                "url": "/alerts/",
-            }
-        ).encode(),
-        headers={"X-Bench-Token": token, "Content-Type": "application/json"},
-        method="POST",
-    )
+def _customer(proc_db: ProcDb, port: int, first: str, last: str, account: str) -> PortalVisitor:
+    """A customer of rosa's, identified in a browser of their own by their magic link."""
+    link = proc_db.run("customer", "rosa", first, last, "--account", account)
+    visitor = PortalVisitor(port=port)
+    visitor.follow_magic_link(link["token"])
+    return visitor
+
+
+def _ask(visitor: PortalVisitor, message: str) -> float:
+    """The customer posts a question through the public form; returns when it was sent."""
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
+    assert visitor.ask(message) == 302  # to the "sent" page
     return started
 
 
 def test_alert_reaches_every_open_tab_and_ack_clears_it(
     proc_db: ProcDb, chromium_browser, artifacts_dir
 ):  # type: ignore[no-untyped-def]
-    token = secrets.token_hex(8)
-    rosa = proc_db.run("user", "rosa", "--password", PASSWORD)
+    proc_db.run("user", "rosa", "--password", PASSWORD)
     port = free_port()
-    server = proc_db.server(
-        port=port, extra_env={"ALERT_BENCH_TOKEN": token}, log="web-browser.log"
-    )
+    server = proc_db.server(port=port, log="web-browser.log")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http_ok(f"{base}/healthz", proc=server)
+        dana = _customer(proc_db, port, "Dana", "Kowalski", "Acme Pumps")
+        priya = _customer(proc_db, port, "Priya", "Nair", "Borealis Foods")
         context = chromium_browser.new_context(
             viewport={"width": 1280, "height": 800}, reduced_motion="reduce"
         )
@@ -82,8 +73,8 @@ def test_alert_reaches_every_open_tab_and_ack_clears_it(
         for tab in (tab1, tab2):
             tab.wait_for_function("() => document.documentElement.dataset.live === 'open'")
 
-        title = "Dana Kowalski (Acme Pumps) asked about the X200 retrofit kit"
-        started = _publish(port, token, rosa["id"], "1", title)
+        title = "Dana Kowalski (Acme Pumps) asked a question"
+        started = _ask(dana, "Do you have the X200 retrofit kit in stock for a March install?")
         tab1.locator(".wl-toast", has_text=title).wait_for(timeout=5000)
         elapsed = time.perf_counter() - started
         tab2.locator(".wl-toast", has_text=title).wait_for(timeout=5000)
@@ -120,7 +111,7 @@ def test_alert_reaches_every_open_tab_and_ack_clears_it(
         mobile = phone.new_page()
         mobile.goto(f"{base}/alerts/")
         mobile.wait_for_function("() => document.documentElement.dataset.live === 'open'")
-        _publish(port, token, rosa["id"], "2", "Priya Nair (Borealis Foods) asked for a callback")
+        _ask(priya, "Could someone call me back about the spring order?")
         toast = mobile.locator(".wl-toast", has_text="Priya Nair")
         toast.wait_for(timeout=5000)
         box = toast.bounding_box()

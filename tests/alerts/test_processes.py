@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
+import re
 import signal
 import sys
 import time
@@ -21,7 +21,7 @@ import pytest
 
 from tests.alerts.conftest import ProcDb, SmsServer, redis_url_answering, wait_until
 from tests.smtp import SmtpServer
-from warmline_tools.bench.alerts import SseConnection, http_post_json
+from warmline_tools.bench.alerts import PortalVisitor, SseConnection, SseEvent
 from warmline_tools.net import free_port, stop_process, wait_http_ok
 
 
@@ -45,12 +45,16 @@ def _all_sent(proc_db: ProcDb, cause: str) -> list[dict]:  # type: ignore[type-a
     return rows if all(r["status"] == "sent" for r in rows) else []
 
 
-def _kill_at_hold(proc_db: ProcDb, env: dict[str, str], hook: str, hold: Path) -> int:
-    """Start a worker whose sender stops at `hook`; SIGKILL it there. Returns the held row."""
-    hold.mkdir()
-    worker = proc_db.worker(extra_env={**env, hook: str(hold)}, log=f"{hold.name}.log")
+def _kill_when_held(
+    proc_db: ProcDb, env: dict[str, str], servers: dict[str, SmtpServer | SmsServer], log: str
+) -> str:
+    """Start a worker and SIGKILL it while one of the servers (armed by the caller) holds its
+    request; then let the servers go. Returns the channel ("email"/"sms") that was held."""
+    worker = proc_db.worker(extra_env=env, log=log)
     try:
-        markers = wait_until(lambda: sorted(hold.glob("held-*")), timeout=30)
+        held = wait_until(
+            lambda: [name for name, s in servers.items() if s.hold.holding.is_set()], timeout=30
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     except BaseException:
@@ -58,23 +62,33 @@ def _kill_at_hold(proc_db: ProcDb, env: dict[str, str], hook: str, hold: Path) -
         raise
     finally:
         stop_process(worker)
-    return int(markers[0].name.split("-")[1])
+        for server in servers.values():
+            server.hold.release()
+    assert len(held) == 1, held  # one worker, one delivery at a time
+    return held[0]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_between_claim_and_send_delivers_exactly_once_after_restart(
-    proc_db: ProcDb, smtp_server: SmtpServer, sms_server: SmsServer, tmp_path: Path
+    proc_db: ProcDb, smtp_server: SmtpServer, sms_server: SmsServer
 ):
     env = _delivery_env(smtp_server, sms_server)
     proc_db.run("user", "kate", "--mobile", "+14155550123")
     cause = f"question:claim-{uuid.uuid4().hex[:8]}"
     proc_db.run("raise", "kate", cause, "email@0,sms@0")
 
-    held = _kill_at_hold(proc_db, env, "WARMLINE_TEST_HOLD_BEFORE_SEND", tmp_path / "hold")
+    # Whichever message the worker takes first, its server holds it before accepting: the
+    # row is claimed, nothing has been sent, and the worker dies waiting.
+    smtp_server.hold.arm("before")
+    sms_server.hold.arm("before")
+    channel = _kill_when_held(
+        proc_db, env, {"email": smtp_server, "sms": sms_server}, log="claimed.log"
+    )
     assert smtp_server.messages == []
     assert sms_server.requests == []
-    before = {r["pk"]: r for r in proc_db.run("status", cause)}
-    assert before[held]["status"] == "sending"  # claimed by the dead worker
+    before = {r["channel"]: r for r in proc_db.run("status", cause)}
+    assert before[channel]["status"] == "sending"  # claimed by the dead worker
+    held = before[channel]["pk"]
 
     worker = proc_db.worker(extra_env=env, log="restart.log")
     try:
@@ -96,14 +110,18 @@ def test_worker_killed_between_claim_and_send_delivers_exactly_once_after_restar
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("channel", ["sms", "email"])
 def test_worker_killed_between_send_and_mark_resends_with_the_same_key(
-    proc_db: ProcDb, smtp_server: SmtpServer, sms_server: SmsServer, tmp_path: Path, channel: str
+    proc_db: ProcDb, smtp_server: SmtpServer, sms_server: SmsServer, channel: str
 ):
     env = _delivery_env(smtp_server, sms_server)
     proc_db.run("user", "ken", "--mobile", "+14155550124")
     cause = f"question:mark-{channel}-{uuid.uuid4().hex[:8]}"
     proc_db.run("raise", "ken", cause, f"{channel}@0")
 
-    _kill_at_hold(proc_db, env, "WARMLINE_TEST_HOLD_AFTER_SEND", tmp_path / "hold")
+    # The provider records the message, then holds its answer: the worker dies before it
+    # can mark the row sent.
+    server: SmtpServer | SmsServer = smtp_server if channel == "email" else sms_server
+    server.hold.arm("after")
+    assert _kill_when_held(proc_db, env, {channel: server}, log=f"sent-{channel}.log") == channel
     assert proc_db.run("status", cause)[0]["status"] == "sending"
 
     worker = proc_db.worker(extra_env=env, log="restart.log")
@@ -180,9 +198,15 @@ async def _step(label: str, awaitable):  # type: ignore[no-untyped-def]
         raise AssertionError(f"timed out: {label}") from None
 
 
-async def _fanout(port_a: int, port_b: int, token: str, lena: dict, omar: dict) -> dict:  # type: ignore[type-arg]
+def _question_seq(event: SseEvent) -> str:
+    """The number a test question carries in its text ("" for other events)."""
+    found = re.search(r"Fan-out question (\d+):", str(event.data.get("body", "")))
+    return found.group(1) if found and event.event == "alert" else ""
+
+
+async def _fanout(port_a: int, port_b: int, lena: dict, omar: dict) -> dict:  # type: ignore[type-arg]
     def is_alert(seq: str):  # type: ignore[no-untyped-def]
-        return lambda e: e.event == "alert" and e.data.get("data", {}).get("seq") == seq
+        return lambda e: _question_seq(e) == seq
 
     replayed: list = []  # type: ignore[type-arg]
 
@@ -198,29 +222,26 @@ async def _fanout(port_a: int, port_b: int, token: str, lena: dict, omar: dict) 
     lena_a = await opened(port_a, lena["session"])
     omar_b = await opened(port_b, omar["session"])
 
-    async def post(seq: str, user: dict) -> float:  # type: ignore[type-arg]
+    async def ask(seq: str, user: dict) -> float:  # type: ignore[type-arg]
+        """Their customer asks a question on web process A, as a customer does."""
+        visitor: PortalVisitor = user["customer"]
         started = time.perf_counter()
-        status, body = await http_post_json(
-            port=port_a,
-            path="/bench/publish",
-            payload={"user_id": user["id"], "seq": seq, "run": "fanout"},
-            headers={"X-Bench-Token": token},
-        )
-        assert status == 201, body
+        status = await visitor.ask_async(f"Fan-out question {seq}: is the X200 kit in stock?")
+        assert status == 302, status  # to the "sent" page
         return started
 
-    started = await post("1", lena)
+    started = await ask("1", lena)
     on_b = await _step("lena's tab on B", lena_b.wait_for(is_alert("1"), timeout=5))
     latency = time.perf_counter() - started
     await _step("lena's tab on A", lena_a.wait_for(is_alert("1"), timeout=5))
-    await post("2", omar)
+    await ask("2", omar)
     first_for_omar = await _step(
         "omar's tab", omar_b.wait_for(lambda e: e.event == "alert", timeout=5)
     )
 
     # A tab that was away gets what it missed when it comes back with Last-Event-ID.
     lena_b.close()
-    await post("3", lena)
+    await ask("3", lena)
     await _step("lena's tab on A, 3", lena_a.wait_for(is_alert("3"), timeout=5))
     back = await opened(port_b, lena["session"], last_event_id=on_b.id)
     missed = next(e for e in replayed if e.event == "alert")
@@ -228,8 +249,8 @@ async def _fanout(port_a: int, port_b: int, token: str, lena: dict, omar: dict) 
         conn.close()
     return {
         "latency": latency,
-        "omar_first": first_for_omar.data["data"]["seq"],
-        "missed_seq": missed.data["data"]["seq"],
+        "omar_first": _question_seq(first_for_omar),
+        "missed_seq": _question_seq(missed),
         "missed_id": missed.id,
         "last_id": on_b.id,
     }
@@ -238,8 +259,14 @@ async def _fanout(port_a: int, port_b: int, token: str, lena: dict, omar: dict) 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("mode", ["redis", "database"])
 def test_live_events_reach_tabs_on_another_web_process(proc_db: ProcDb, mode: str):
-    token = secrets.token_hex(8)
-    env = {"ALERT_BENCH_TOKEN": token, "ALERT_REDIS_PREFIX": f"wltest-{uuid.uuid4().hex[:8]}"}
+    """A customer's question posted to web process A raises the rep's alert there; the rep's
+    tabs on A get it in process, the tabs on B through Redis (or the database backstop)."""
+    env = {
+        "ALERT_REDIS_PREFIX": f"wltest-{uuid.uuid4().hex[:8]}",
+        # Rate limits count in Redis across runs of this test: not what is tested here.
+        "PORTAL_RATE_ASK_IP": "1000/m",
+        "PORTAL_RATE_ASK_CONTACT": "1000/m",
+    }
     if mode == "redis":
         # No database backstop: only Redis can carry the event from A to B in time.
         env.update(REDIS_URL=redis_url_answering(), ALERT_LIVE_POLL_SECONDS="0")
@@ -247,6 +274,10 @@ def test_live_events_reach_tabs_on_another_web_process(proc_db: ProcDb, mode: st
         env.update(REDIS_URL="", ALERT_LIVE_POLL_SECONDS="0.2")
     lena = proc_db.run("user", f"lena{mode}")
     omar = proc_db.run("user", f"omar{mode}")
+    links = {
+        "lena": proc_db.run("customer", f"lena{mode}", "Dana", "Kowalski")["token"],
+        "omar": proc_db.run("customer", f"omar{mode}", "Priya", "Nair")["token"],
+    }
     port_a, port_b = free_port(), free_port()
     servers = [
         proc_db.server(port=port_a, extra_env=env, log=f"web-a-{mode}.log"),
@@ -255,7 +286,10 @@ def test_live_events_reach_tabs_on_another_web_process(proc_db: ProcDb, mode: st
     try:
         for port, server in zip((port_a, port_b), servers, strict=True):
             wait_http_ok(f"http://127.0.0.1:{port}/healthz", proc=server)
-        result = asyncio.run(_fanout(port_a, port_b, token, lena, omar))
+        for name, user in (("lena", lena), ("omar", omar)):
+            user["customer"] = PortalVisitor(port=port_a)
+            user["customer"].follow_magic_link(links[name])
+        result = asyncio.run(_fanout(port_a, port_b, lena, omar))
     except BaseException:
         print(proc_db.log_text())
         raise

@@ -17,11 +17,9 @@ import os
 import smtplib
 import socket
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -444,12 +442,10 @@ def outbox_message_deliver(*, message_id: int, worker_id: str | None = None) -> 
         _mark(message, worker_id, status=Status.CANCELLED)
         return "cancelled"
     try:
-        _test_hold("WARMLINE_TEST_HOLD_BEFORE_SEND", message)
         if message.channel == Channel.INAPP:
             return _deliver_inapp(message, worker_id)
         outbox_before_send(message)
         provider_id = _send(message)
-        _test_hold("WARMLINE_TEST_HOLD_AFTER_SEND", message)
     except Exception as exc:
         return _failed(message, worker_id, exc)
     with transaction.atomic():
@@ -627,17 +623,3 @@ def outbox_message_retry(*, message: OutboxMessage) -> bool:
     if changed:
         transaction.on_commit(partial(_enqueue_delivery, [message.pk]), robust=True)
     return bool(changed)
-
-
-def _test_hold(name: str, message: OutboxMessage) -> None:
-    """Test-only crash hook. When the environment variable `name` names a directory, write
-    "<dir>/held-<id>" and wait there, so a test can SIGKILL this worker at exactly this
-    point (between claim and send, or between send and mark). Never set in production."""
-    folder = os.environ.get(name)
-    if not folder:
-        return
-    marker = Path(folder) / f"held-{message.pk}"
-    marker.write_text(str(os.getpid()))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (Path(folder) / "release").exists():
-        time.sleep(0.05)
