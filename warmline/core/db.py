@@ -76,3 +76,25 @@ def in_ids(field: str, ids: Iterable[int]) -> Q:
     PostgreSQL gets `field = ANY(%s)` with an array, SQLite `field IN (SELECT value FROM
     json_each(%s))` with a JSON list; both probe `field`'s index per id."""
     return Q(**{f"{field}__any": [int(pk) for pk in ids]})
+
+
+def delete_in_batches(queryset: QuerySet[Any, Any], *, size: int) -> int:
+    """Delete the rows of `queryset`, `size` at a time (one `QuerySet.delete()` per batch of
+    primary keys, in the caller's transaction); returns how many rows of its model went.
+
+    Why: with server-side binding (settings, DB_SERVER_SIDE_BINDING: on by default) every
+    value in a statement is a protocol parameter, and PostgreSQL accepts 65,535 at most.
+    Django splits a large delete into batches by the limit the backend declares
+    (`max_query_params`), but it ORs the batches of each SET NULL update back into one
+    statement: deleting 70,000 contacts sends one `UPDATE ... SET contact_id = NULL` (the
+    alerts that named them) with 70,000 parameters, and fails. Deleting in batches bounds
+    every statement by what one batch cascades to. (With client-side binding there is no
+    such limit; batches cost a few queries more.)"""
+    model = queryset.model
+    ids = list(queryset.order_by().values_list("pk", flat=True))
+    deleted = 0
+    for start in range(0, len(ids), size):
+        batch = model._default_manager.filter(pk__in=ids[start : start + size])
+        _, per_model = batch.delete()
+        deleted += per_model.get(model._meta.label, 0)
+    return deleted

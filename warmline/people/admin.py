@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from warmline.people.models import (
     Account,
@@ -9,6 +11,7 @@ from warmline.people.models import (
     PersonalFact,
     Tag,
 )
+from warmline.people.services import contacts_delete
 
 
 class ContactEmailInline(admin.TabularInline):
@@ -50,6 +53,12 @@ class ContactAdmin(admin.ModelAdmin):
     readonly_fields = ("last_touch_at", "email", "phone", "search_text")
     inlines = [ContactEmailInline, ContactPhoneInline, PersonalFactInline, ImportantDateInline]
     list_select_related = ("account", "owner")
+
+    def delete_model(self, request: HttpRequest, obj: Contact) -> None:
+        contacts_delete(contacts=Contact.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        contacts_delete(contacts=queryset)  # in batches, and the owners' call queues told
 
 
 @admin.register(Tag)

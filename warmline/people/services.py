@@ -11,10 +11,12 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator, URLValidator, validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from warmline.core.db import delete_in_batches
 from warmline.core.phones import phone_normalize, phone_time_zone
+from warmline.core.registries.reasons import reasons_changed
 from warmline.core.registries.touches import Touch
 from warmline.people.models import (
     Account,
@@ -364,6 +366,25 @@ def important_date_add(
 @transaction.atomic
 def important_date_remove(*, item: ImportantDate) -> None:
     item.delete()
+
+
+# Contacts per `QuerySet.delete()` when deleting many: each batch's SET NULL updates (the
+# alerts naming the contacts, the notes naming their dates) stay far below PostgreSQL's
+# 65,535 parameters (`core.db.delete_in_batches`).
+CONTACT_DELETE_BATCH = 2_000
+
+
+@transaction.atomic
+def contacts_delete(*, contacts: QuerySet[Contact]) -> int:
+    """Delete these contacts with what is theirs (addresses, facts, dates, and what other
+    apps keep about them through CASCADE), `CONTACT_DELETE_BATCH` at a time; their owners'
+    call queues are told in the same transaction. Returns how many contacts went. A contact
+    with a logged call cannot be deleted: the call log protects its timeline entry
+    (ProtectedError)."""
+    owners = set(contacts.exclude(owner=None).values_list("owner_id", flat=True).distinct())
+    deleted = delete_in_batches(contacts, size=CONTACT_DELETE_BATCH)
+    reasons_changed(rep_ids=owners)
+    return deleted
 
 
 def contact_touches_record(touches: list[Touch]) -> None:
