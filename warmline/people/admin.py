@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from warmline.core.registries.reasons import reasons_changed
 from warmline.people.models import (
     Account,
     Contact,
@@ -11,7 +14,7 @@ from warmline.people.models import (
     PersonalFact,
     Tag,
 )
-from warmline.people.services import contacts_delete
+from warmline.people.services import account_contacts_changed, contacts_delete
 
 
 class ContactEmailInline(admin.TabularInline):
@@ -42,6 +45,11 @@ class AccountAdmin(admin.ModelAdmin):
     search_fields = ("name", "domain")
     raw_id_fields = ("owner",)
 
+    def save_model(self, request: HttpRequest, obj: Account, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "tier" in form.changed_data:  # the tier sets the reconnect cadence
+            account_contacts_changed(account_id=obj.pk)
+
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
@@ -53,6 +61,12 @@ class ContactAdmin(admin.ModelAdmin):
     readonly_fields = ("last_touch_at", "email", "phone", "search_text")
     inlines = [ContactEmailInline, ContactPhoneInline, PersonalFactInline, ImportantDateInline]
     list_select_related = ("account", "owner")
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Owner, stage, cadence, phone, do-not-call and (inline) dates feed the call queue;
+        # the admin writes the rows itself, so it tells the queues, old owner's too.
+        reasons_changed(rep_ids={form.initial.get("owner"), obj.owner_id})
 
     def delete_model(self, request: HttpRequest, obj: Contact) -> None:
         contacts_delete(contacts=Contact.objects.filter(pk=obj.pk))

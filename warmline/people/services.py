@@ -215,16 +215,21 @@ def contact_create(*, data: ContactData) -> Contact:
     _replace_points(contact, emails, phones)
     contact.interests.set(tags_get_or_create(data.interests))
     contact_refresh_search_text(contact=contact)
+    reasons_changed(rep_ids=[contact.owner_id])  # a new lead, a reconnect due some day
     return contact
 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, data: ContactData) -> Contact:
+    """Save the contact's new details. Stage, cadence, owner, phone and do-not-call all
+    feed the call queue, so the owners' queues (the old one too, on a move) are told."""
+    previous_owner_id = contact.owner_id
     emails, phones = _apply(contact, data)
     contact.save()
     _replace_points(contact, emails, phones)
     contact.interests.set(tags_get_or_create(data.interests))
     contact_refresh_search_text(contact=contact)
+    reasons_changed(rep_ids={previous_owner_id, contact.owner_id})
     return contact
 
 
@@ -316,16 +321,24 @@ def account_save(*, account: Account) -> Account:
             account.phone = phone_normalize(account.phone, region=account.country or None)
         except ValidationError as exc:
             raise ValidationError({"phone": exc.messages}) from exc
-    name_changed = False
+    name_changed = tier_changed = False
     if account.pk:
-        old_name = Account.objects.filter(pk=account.pk).values_list("name", flat=True).first()
-        name_changed = old_name != account.name
+        old = Account.objects.filter(pk=account.pk).values_list("name", "tier").first()
+        name_changed = old is None or old[0] != account.name
+        tier_changed = old is None or old[1] != account.tier
     account.full_clean()
     account.save()
     if name_changed:
         for contact in account.contacts.select_related("account"):
             contact_refresh_search_text(contact=contact)
+    if tier_changed:  # the tier sets the reconnect cadence of the account's contacts
+        account_contacts_changed(account_id=account.pk)
     return account
+
+
+def account_contacts_changed(*, account_id: int) -> None:
+    """Tell the call queues of everyone owning a contact at this account (one UPDATE)."""
+    reasons_changed(rep_ids=Contact.objects.filter(account_id=account_id).values("owner_id"))
 
 
 # --- Personal facts and dates ---------------------------------------------------------
@@ -360,11 +373,13 @@ def important_date_add(
     item.month_day = date.month * 100 + date.day
     item.full_clean()
     item.save()
+    reasons_changed(contact_ids=[contact.pk])  # "birthday tomorrow" is a reason to call
     return item
 
 
 @transaction.atomic
 def important_date_remove(*, item: ImportantDate) -> None:
+    reasons_changed(contact_ids=[item.contact_id])
     item.delete()
 
 
