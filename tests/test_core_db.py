@@ -53,15 +53,3 @@ def test_in_ids_matches_in_with_one_parameter(company):  # type: ignore[no-untyp
         assert "= ANY(" in sql
     else:
         assert "json_each" in sql
-
-
-def test_in_ids_sql_finds_the_same_rows_in_plain_sql(company):  # type: ignore[no-untyped-def]
-    from warmline.core.db import in_ids_sql
-
-    mine = [ContactFactory(owner=company.rep) for _ in range(3)]
-    ContactFactory(owner=company.rep2)
-    condition, param = in_ids_sql("id", [mine[0].pk, mine[2].pk, 10**9])
-    table = connection.ops.quote_name(Contact._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE {condition} ORDER BY id", [param])
-        assert [row[0] for row in cursor.fetchall()] == [mine[0].pk, mine[2].pk]

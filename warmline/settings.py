@@ -101,8 +101,8 @@ if DATABASE_URL:
         # 16-20% faster (interleaved A/B). Behind a transaction-pooling PgBouncer older
         # than 1.21, set DB_PREPARE_THRESHOLD=0 (0 turns preparing off).
         # The backend is Django's, with the protocol's 65,535-parameter limit declared so
-        # that large deletes and bulk writes are split into batches (server-side binding
-        # sends every value as a parameter).
+        # that bulk writes and in_bulk() are split into batches (server-side binding sends
+        # every value as a parameter; deleting many contacts goes by contacts_delete).
         prepare = env_int("DB_PREPARE_THRESHOLD", 5)
         DATABASES["default"]["ENGINE"] = "warmline.core.backends.postgresql"
         options = DATABASES["default"].setdefault("OPTIONS", {})

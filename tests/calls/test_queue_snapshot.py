@@ -37,7 +37,7 @@ from warmline.core.registries.reasons import (
     reasons_changed,
 )
 from warmline.people.models import Tier
-from warmline.people.services import important_date_add
+from warmline.people.services import account_save, important_date_add
 from warmline.timeline.services import meeting_log
 from warmline.users.models import Role
 
@@ -243,7 +243,7 @@ def test_writes_that_change_a_reason_rebuild_before_the_next_card(company, chang
         expected = ["Lead", "Bob"]  # a brand-new lead outranks a callback
     elif change == "account_tier":
         account.tier = Tier.KEY
-        account.save()  # key accounts: a touch every 90 days
+        account_save(account=account)  # key accounts: a touch every 90 days
         expected = ["Bob", "Ada"]
     elif change == "callback_cancelled":
         callback_cancel(callback=callback, now=later)
@@ -276,7 +276,7 @@ def test_a_contact_moved_to_another_rep_leaves_the_old_queue_at_once(company):
     rep, other = company.rep, company.rep2
     ada = person(rep, first_name="Ada")
     assert ready(rep) == ["Ada"]
-    type(ada).objects.filter(pk=ada.pk).update(owner=other)  # a bulk move: no signal at all
+    type(ada).objects.filter(pk=ada.pk).update(owner=other)  # a bulk move that tells no queue
     assert ready(rep, now=NOW + dt.timedelta(seconds=5)) == []  # the book is read live
 
 
@@ -288,7 +288,7 @@ def test_do_not_call_set_behind_the_snapshots_back_is_never_shown(company):
     person(rep, days=500, first_name="Ben")
     assert ready(rep) == ["Ada", "Ben"]
     built = snapshot(rep).built_at
-    type(ada).objects.filter(pk=ada.pk).update(do_not_call=True)  # an import: no signal
+    type(ada).objects.filter(pk=ada.pk).update(do_not_call=True)  # a write that tells no queue
     later = NOW + dt.timedelta(seconds=5)
     assert ready(rep, now=later, limit=1) == ["Ben"]
     q = call_queue_current(user=rep, now=later)
@@ -306,7 +306,7 @@ def test_a_number_found_wrong_before_the_build_holds_until_the_phone_changes(com
         q.held[0].held
         == f"{phone_display(ada.phone)} was a wrong number; update the contact's phone"
     )
-    type(ada).objects.filter(pk=ada.pk).update(phone="+12125559999")  # no signal
+    type(ada).objects.filter(pk=ada.pk).update(phone="+12125559999")  # tells no queue
     assert ready(rep, now=NOW + dt.timedelta(seconds=5)) == ["Ada"]
 
 
@@ -315,7 +315,7 @@ def test_an_old_snapshot_is_rebuilt(company, settings):
     rep = company.rep
     person(rep, first_name="Ada")
     ready(rep)
-    person(rep, first_name="Bulk")  # the signal marks it stale; undo that to test age alone
+    person(rep, first_name="Bulk")  # contact_create marks it stale; undo that to test age alone
     QueueSnapshot.objects.filter(rep=rep).update(built_version=snapshot(rep).version)
     assert ready(rep, now=NOW + dt.timedelta(seconds=60)) == ["Ada"]
     assert ready(rep, now=NOW + dt.timedelta(seconds=91)) == ["Ada", "Bulk"]

@@ -46,6 +46,7 @@ from django.utils import timezone
 from warmline.calls.models import QueueSnapshot
 from warmline.calls.ranking import RankedContact, ScoredReason
 from warmline.calls.selectors import (
+    ATTEMPT_KINDS,
     CallFacts,
     CallQueue,
     Ranking,
@@ -54,7 +55,9 @@ from warmline.calls.selectors import (
     callable_facts,
     reason_context,
 )
+from warmline.core.db import in_ids
 from warmline.core.registries.reasons import Reason, reasons_next_change
+from warmline.core.registries.touches import Touch
 from warmline.people.models import Contact
 from warmline.users.models import User
 
@@ -333,11 +336,20 @@ def queue_snapshot_invalidate(
     if isinstance(reps, QuerySet) or reps:
         condition |= Q(rep_id__in=reps)
     if contacts:
-        owners = Contact.objects.filter(pk__in=contacts, owner__isnull=False).values("owner_id")
-        condition |= Q(rep_id__in=owners)
+        owners = Contact.objects.filter(in_ids("pk", contacts), owner__isnull=False)
+        condition |= Q(rep_id__in=owners.values("owner_id"))
     if not condition:
         return 0
     return QueueSnapshot.objects.filter(condition).update(version=F("version") + 1)
+
+
+def queue_touches_record(touches: list[Touch]) -> None:
+    """The touches registry's listener: a personal touch other than a call attempt (a
+    meeting, an e-mail) settles a reconnect, so the contact's owner's queue is stale. Call
+    attempts are left alone: the queue reads them live."""
+    contact_ids = {t.contact_id for t in touches if t.is_personal and t.kind not in ATTEMPT_KINDS}
+    if contact_ids:
+        queue_snapshot_invalidate(contact_ids=contact_ids)
 
 
 def queue_snapshot_due(*, rep_id: int, at: dt.datetime) -> None:

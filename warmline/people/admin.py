@@ -10,11 +10,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 
 from warmline.core.forms import form_add_service_errors
 from warmline.core.phones import phone_normalize
+from warmline.core.registries.reasons import reasons_changed
 from warmline.people.models import (
     Account,
     Contact,
@@ -29,6 +31,7 @@ from warmline.people.services import (
     account_save,
     contact_points_clean,
     contact_points_refresh,
+    contacts_delete,
     email_normalize,
 )
 
@@ -156,6 +159,18 @@ class ContactAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         contact_points_refresh(contact=form.instance)
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Owner, stage, cadence, phone, do-not-call and (inline) dates feed the call queue;
+        # the admin writes the rows itself, so it tells the queues, old owner's too.
+        reasons_changed(rep_ids={form.initial.get("owner"), obj.owner_id})
+
+    def delete_model(self, request: HttpRequest, obj: Contact) -> None:
+        contacts_delete(contacts=Contact.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        contacts_delete(contacts=queryset)  # in batches, and the owners' call queues told
 
 
 @admin.register(Tag)

@@ -47,6 +47,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from warmline.core.phones import phone_normalize, phone_time_zone
+from warmline.core.registries.reasons import reasons_changed
 from warmline.people.exporting import (
     COLUMNS,
     CSV_FILES,
@@ -825,6 +826,7 @@ class _Importer:
             stored = {d.uuid: d for d in ImportantDate.objects.filter(uuid__in=keys)}
             new: list[ImportantDate] = []
             changed: list[ImportantDate] = []
+            touched: set[int] = set()  # contacts whose dates change
             seen: set[uuid.UUID] = set()
             for row in batch:
                 try:
@@ -856,15 +858,20 @@ class _Importer:
                     new.append(item)
                     tally.created += 1
                 elif any(getattr(old, f) != getattr(item, f) for f in fields):
+                    touched.add(old.contact_id)  # (a date moved to another contact)
                     for f in fields:
                         setattr(old, f, getattr(item, f))
                     changed.append(old)
                     tally.updated += 1
                 else:
                     tally.unchanged += 1
+                    continue
+                touched.add(item.contact_id)
             with transaction.atomic():
                 ImportantDate.objects.bulk_create(new, batch_size=500)
                 ImportantDate.objects.bulk_update(changed, [f.removesuffix("_id") for f in fields])
+                if touched:  # dates are reasons to call: the owners' call queues
+                    reasons_changed(contact_ids=touched)
 
     # Timeline --------------------------------------------------------------------
 
@@ -1052,6 +1059,10 @@ class _Importer:
         touched = {o.contact_id for o in objs if o.is_personal}
         if touched:
             _last_touch_refresh(touched)
+            # A personal touch settles a reconnect: the owners' call queues. (The timeline's
+            # services announce each entry to the touches registry; this bulk path keeps
+            # last_touch_at itself, so it says so itself too.)
+            reasons_changed(contact_ids=touched)
 
 
 @dataclass(eq=False)

@@ -11,10 +11,12 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator, URLValidator, validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from warmline.core.db import delete_in_batches
 from warmline.core.phones import phone_normalize, phone_time_zone
+from warmline.core.registries.reasons import reasons_changed
 from warmline.core.registries.touches import Touch
 from warmline.people.models import (
     Account,
@@ -213,6 +215,7 @@ def contact_create(*, data: ContactData) -> Contact:
     _replace_points(contact, emails, phones)
     contact.interests.set(tags_get_or_create(data.interests))
     contact_refresh_search_text(contact=contact)
+    reasons_changed(rep_ids=[contact.owner_id])  # a new lead, a reconnect due some day
     return contact
 
 
@@ -243,11 +246,15 @@ def contact_points_refresh(*, contact: Contact) -> Contact:
 
 @transaction.atomic
 def contact_update(*, contact: Contact, data: ContactData) -> Contact:
+    """Save the contact's new details. Stage, cadence, owner, phone and do-not-call all
+    feed the call queue, so the owners' queues (the old one too, on a move) are told."""
+    previous_owner_id = contact.owner_id
     emails, phones = _apply(contact, data)
     contact.save()
     _replace_points(contact, emails, phones)
     contact.interests.set(tags_get_or_create(data.interests))
     contact_refresh_search_text(contact=contact)
+    reasons_changed(rep_ids={previous_owner_id, contact.owner_id})
     return contact
 
 
@@ -345,16 +352,24 @@ def account_clean(*, account: Account) -> None:
 def account_save(*, account: Account) -> Account:
     """Validate and save an account; keep contacts' search text in step with its name."""
     account_clean(account=account)
-    name_changed = False
+    name_changed = tier_changed = False
     if account.pk:
-        old_name = Account.objects.filter(pk=account.pk).values_list("name", flat=True).first()
-        name_changed = old_name != account.name
+        old = Account.objects.filter(pk=account.pk).values_list("name", "tier").first()
+        name_changed = old is None or old[0] != account.name
+        tier_changed = old is None or old[1] != account.tier
     account.full_clean()
     account.save()
     if name_changed:
         for contact in account.contacts.select_related("account"):
             contact_refresh_search_text(contact=contact)
+    if tier_changed:  # the tier sets the reconnect cadence of the account's contacts
+        account_contacts_changed(account_id=account.pk)
     return account
+
+
+def account_contacts_changed(*, account_id: int) -> None:
+    """Tell the call queues of everyone owning a contact at this account (one UPDATE)."""
+    reasons_changed(rep_ids=Contact.objects.filter(account_id=account_id).values("owner_id"))
 
 
 # --- Personal facts and dates ---------------------------------------------------------
@@ -389,12 +404,33 @@ def important_date_add(
     item.month_day = date.month * 100 + date.day
     item.full_clean()
     item.save()
+    reasons_changed(contact_ids=[contact.pk])  # "birthday tomorrow" is a reason to call
     return item
 
 
 @transaction.atomic
 def important_date_remove(*, item: ImportantDate) -> None:
+    reasons_changed(contact_ids=[item.contact_id])
     item.delete()
+
+
+# Contacts per `QuerySet.delete()` when deleting many: each batch's SET NULL updates (the
+# alerts naming the contacts, the notes naming their dates) stay far below PostgreSQL's
+# 65,535 parameters (`core.db.delete_in_batches`).
+CONTACT_DELETE_BATCH = 2_000
+
+
+@transaction.atomic
+def contacts_delete(*, contacts: QuerySet[Contact]) -> int:
+    """Delete these contacts with what is theirs (addresses, facts, dates, and what other
+    apps keep about them through CASCADE), `CONTACT_DELETE_BATCH` at a time; their owners'
+    call queues are told in the same transaction. Returns how many contacts went. A contact
+    with a logged call cannot be deleted: the call log protects its timeline entry
+    (ProtectedError)."""
+    owners = set(contacts.exclude(owner=None).values_list("owner_id", flat=True).distinct())
+    deleted = delete_in_batches(contacts, size=CONTACT_DELETE_BATCH)
+    reasons_changed(rep_ids=owners)
+    return deleted
 
 
 def contact_touches_record(touches: list[Touch]) -> None:

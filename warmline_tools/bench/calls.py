@@ -49,6 +49,7 @@ from warmline.calls.models import Callback, CallLog, OutgoingNote, QueueSnapshot
 from warmline.calls.queue import queue_snapshot_build
 from warmline.calls.selectors import PROVIDER_LIMIT
 from warmline.people.models import Account, Contact, ImportantDate, PersonalFact, Stage, Tier
+from warmline.people.services import contacts_delete
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome
 from warmline.users.models import Role, User
 from warmline_tools.bench.core import machine_description, percentile, settle_after_seeding
@@ -143,7 +144,7 @@ def _clean() -> None:
     mine = Interaction.objects.filter(contact__owner__in=users)
     mine.filter(corrects__isnull=False)._raw_delete(mine.db)
     mine._raw_delete(mine.db)  # append-only through the app; the benchmark owns these rows
-    Contact.objects.filter(owner__in=users).delete()
+    contacts_delete(contacts=Contact.objects.filter(owner__in=users))
     Account.objects.filter(name__startswith=PREFIX).delete()
     users.delete()
 

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from warmline.people.models import Account, Contact
+from warmline.people.services import contacts_delete
 from warmline.service.escalation import sla_pass
 from warmline.service.models import (
     UNRESOLVED,
@@ -108,7 +109,7 @@ def _clean() -> None:
     Alert.objects.filter(recipient__in=users).delete()
     SlaStepFired.objects.filter(case__external_system=SYSTEM).delete()
     Case.objects.filter(external_system=SYSTEM).delete()
-    Contact.objects.filter(owner__in=users).delete()
+    contacts_delete(contacts=Contact.objects.filter(owner__in=users))
     Account.objects.filter(name__startswith=PREFIX).delete()
     users.delete()
     Team.objects.filter(name__startswith=PREFIX).delete()

@@ -3,10 +3,15 @@
 Warmline binds parameters on the server (`server_side_binding`, see settings), so every value
 in a statement is a protocol parameter, and a statement with more than 65,535 fails
 ("number of parameters must be between 0 and 65535"). Django's PostgreSQL backend declares
-no such limit, so deleting a rep's 70,000 contacts (the delete collector's `IN` lists) or
-`in_bulk()` over as many ids failed. Declaring the limit makes Django split those into
-batches, as it already does on SQLite and Oracle, and the compilers (`compiler.py`) send a
-long `IN` list as one array parameter where Django joins batches back together."""
+no such limit, so `in_bulk()` over 70,000 ids, or bulk writes of that many rows, failed.
+Declaring it (`max_query_params`, `bulk_batch_size`: the documented way to describe a
+database to Django is a backend whose DatabaseWrapper, DatabaseFeatures and
+DatabaseOperations subclass the shipped ones) makes Django split those into batches, as it
+already does on SQLite and Oracle.
+
+Django still ORs the batches of a delete's SET NULL updates back into one statement, so one
+`QuerySet.delete()` of more than 65,535 contacts fails here; `people.services.contacts_delete`
+deletes in batches (`core.db.delete_in_batches`)."""
 
 from __future__ import annotations
 
@@ -23,8 +28,6 @@ class DatabaseFeatures(features.DatabaseFeatures):
 
 
 class DatabaseOperations(operations.DatabaseOperations):
-    compiler_module = "warmline.core.backends.postgresql.compiler"
-
     def bulk_batch_size(self, fields: Sequence[Any], objs: Sequence[Any]) -> int:
         """Rows per statement so that rows x fields stays within the protocol's limit (the
         delete collector and bulk_create/bulk_update size their batches with this)."""
