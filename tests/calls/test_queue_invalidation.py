@@ -229,6 +229,12 @@ def test_a_note_or_a_call_attempt_leaves_the_queue_alone(company, ada):
     assert not stale(company.rep)
 
 
+def test_do_not_call_from_call_mode_marks_the_queue_stale(company, ada):
+    """The outcome sets do-not-call with an UPDATE: the ready/held counts must follow."""
+    call_outcome_log(rep=company.rep, contact=ada, outcome="do_not_call", now=NOW)
+    assert stale(company.rep)
+
+
 # --- Imports --------------------------------------------------------------------------
 
 

@@ -255,6 +255,7 @@ def call_outcome_log(
     open_callbacks = Callback.objects.filter(contact=contact, status=CallbackStatus.OPEN)
     if outcome == Outcome.DO_NOT_CALL:
         Contact.objects.filter(pk=contact.pk).update(do_not_call=True)
+        queue_snapshot_invalidate(rep_ids=[rep.pk])  # held, not ready, from now on
         settled = open_callbacks  # nobody may call them back any more
     else:
         settled = open_callbacks.filter(due_at__lte=now + CALLBACK_CLOSE_WINDOW)
