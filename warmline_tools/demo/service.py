@@ -190,13 +190,17 @@ def _east_calendar(now: dt.datetime) -> None:
     TeamCalendar.objects.create(team=east, calendar=calendar)
 
 
-def service_demo_load(now: dt.datetime) -> list[Case]:
+def service_demo_load(now: dt.datetime, *, books: int = 1) -> list[Case]:
+    """The cases of the demo company: DESIGNED for the named reps, GENERIC ones spread over
+    every rep's customers. A bigger company (the benchmark's) gives each further rep the
+    designed cases of the demo rep whose part they play (`demo_rep_parts`) and as many
+    generic cases per rep as the demo's five reps share, all `books` times over."""
     from warmline.service.defaults import sla_defaults_ensure
     from warmline.service.escalation import sla_pass
     from warmline.service.services import SlaLookup, case_sla_refresh
     from warmline.timeline.models import Direction, Interaction, Kind, Source
     from warmline_tools.demo.fastinsert import rows_insert
-    from warmline_tools.demo.generate import INTERACTION_FIELDS
+    from warmline_tools.demo.generate import INTERACTION_FIELDS, NAMED_REPS, demo_rep_parts
 
     sla_defaults_ensure()
     _east_calendar(now)
@@ -219,18 +223,31 @@ def service_demo_load(now: dt.datetime) -> list[Case]:
         return []
     rng = random.Random(f"warmline-demo-service-{now.isoformat()}")
     lookup = SlaLookup()
+    books_of: dict[str, list[Contact]] = {}
+    for c in customers:
+        if c.owner is not None:
+            books_of.setdefault(c.owner.username, []).append(c)
 
     def customer_of(username: str) -> Contact:
-        own = [c for c in customers if c.owner is not None and c.owner.username == username]
-        return rng.choice(own or customers)
+        return rng.choice(books_of.get(username) or customers)
+
+    designed: list[tuple[Designed, User | None]] = [(d, by_name.get(d.rep)) for d in DESIGNED]
+    parts = demo_rep_parts(reps)
+    named = {d.rep for d in DESIGNED}
+    for round_ in range(books):
+        for player in reps:
+            if round_ == 0 and player.username in named:
+                continue  # a named demo rep: has their designed cases already
+            designed += [(d, player) for d in DESIGNED if d.rep == parts[player.pk]]
+    # The generic cases: as many per rep as the demo's five reps share.
+    share = books * max(len(reps), len(NAMED_REPS)) / len(NAMED_REPS)
 
     plans: list[_Plan] = []
-    for d in DESIGNED:
-        rep = by_name.get(d.rep)
+    for d, owner in designed:
         opened = now - dt.timedelta(minutes=d.opened_minutes_ago)
         plans.append(
             _Plan(
-                contact=customer_of(rep.username if rep else reps[0].username),
+                contact=customer_of(owner.username if owner else reps[0].username),
                 priority=d.priority,
                 status=Status.OPEN,
                 opened_at=opened,
@@ -248,9 +265,11 @@ def service_demo_load(now: dt.datetime) -> list[Case]:
     # Subjects dealt like cards, so the rep's few open cases do not repeat one another.
     deck = [i for i in range(len(SUBJECTS)) if i not in {d.subject for d in DESIGNED}]
     rng.shuffle(deck)
+    dealt = 0  # generic cases go round the reps' books, so every book has some of each
     for status_choice, count in GENERIC.items():
         status = str(status_choice)
-        for _ in range(count):
+        for _ in range(round(count * share)):
+            dealt += 1
             priority = rng.choices(
                 [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT], [4, 11, 4, 1]
             )[0]
@@ -267,7 +286,7 @@ def service_demo_load(now: dt.datetime) -> list[Case]:
             opened = now - dt.timedelta(hours=hours)
             plans.append(
                 _Plan(
-                    contact=rng.choice(customers),
+                    contact=customer_of(reps[dealt % len(reps)].username),
                     priority=priority,
                     status=status,
                     opened_at=opened,
