@@ -421,8 +421,8 @@ def bench_measure_http(
             steps = [_http_step(p, url, timed=False) for p in group for url in p.urls[:10]]
             steps += [_http_step(p, p.urls[i]) for i in range(requests) for p in group]
             samples.update(server.measure(user=group[0].user, steps=steps).samples)
-    cold: dict[str, list[float]] = {}
-    for group in by_user.values():
+    cold: dict[str, list[float]] = {page.key: [] for page in pages}
+    for group in by_user.values() if cold_runs else ():
         cold.update(
             http_cold(
                 user=group[0].user,
@@ -972,7 +972,9 @@ def core_bench_section(
         user=user, requests=config.requests, everyone=everyone, progress=progress
     )
     if over_http:
-        cold_runs = 3 if options.full_size else 1
+        # Cold: a new server per page and run (3 at full size; none for a test's database,
+        # whose section test checks the warm rows: server starts are slow on two cores).
+        cold_runs = 0 if options.in_place else (3 if options.full_size else 1)
         log(f"Measuring over HTTP ({config.requests} requests per page, {cold_runs} cold starts)")
         timings += bench_measure_http(
             user=user,

@@ -83,10 +83,14 @@ def _due_at(kind: str, *, now: dt.datetime, zone: ZoneInfo, rng: random.Random) 
     return at(_business_day(today + dt.timedelta(days=1), 1), rng.choice((9, 10, 11)))
 
 
-def calls_demo_load(now: dt.datetime, *, books: int = 1) -> list[Callback]:
+def calls_demo_load(
+    now: dt.datetime, *, books: int = 1, reps: list[User] | None = None
+) -> list[Callback]:
     """Three callbacks per rep (one late, one later today, one tomorrow), `books` times
-    over: a benchmark whose books are five times the demo's passes 5."""
-    reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+    over: a benchmark whose books are five times the demo's passes 5. `reps`: only these
+    reps' books (default: every active rep)."""
+    if reps is None:
+        reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
     rng = random.Random(f"warmline-demo-calls-{now.isoformat()}")
     callbacks: list[Callback] = []
     for index, rep in enumerate(reps):

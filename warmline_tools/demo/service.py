@@ -190,11 +190,14 @@ def _east_calendar(now: dt.datetime) -> None:
     TeamCalendar.objects.create(team=east, calendar=calendar)
 
 
-def service_demo_load(now: dt.datetime, *, books: int = 1) -> list[Case]:
+def service_demo_load(
+    now: dt.datetime, *, books: int = 1, reps: list[User] | None = None
+) -> list[Case]:
     """The cases of the demo company: DESIGNED for the named reps, GENERIC ones spread over
     every rep's customers. A bigger company (the benchmark's) gives each further rep the
     designed cases of the demo rep whose part they play (`demo_rep_parts`) and as many
-    generic cases per rep as the demo's five reps share, all `books` times over."""
+    generic cases per rep as the demo's five reps share, all `books` times over. `reps`:
+    only these reps' books (default: every active rep)."""
     from warmline.service.defaults import sla_defaults_ensure
     from warmline.service.escalation import sla_pass
     from warmline.service.services import SlaLookup, case_sla_refresh
@@ -204,7 +207,9 @@ def service_demo_load(now: dt.datetime, *, books: int = 1) -> list[Case]:
 
     sla_defaults_ensure()
     _east_calendar(now)
-    reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+    chosen = reps is not None  # some reps' books only: no demo rep's part twice
+    if reps is None:
+        reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
     if not reps:
         return []
     by_name = {rep.username: rep for rep in reps}
@@ -231,16 +236,19 @@ def service_demo_load(now: dt.datetime, *, books: int = 1) -> list[Case]:
     def customer_of(username: str) -> Contact:
         return rng.choice(books_of.get(username) or customers)
 
-    designed: list[tuple[Designed, User | None]] = [(d, by_name.get(d.rep)) for d in DESIGNED]
+    designed: list[tuple[Designed, User | None]] = (
+        [] if chosen else [(d, by_name.get(d.rep)) for d in DESIGNED]
+    )
     parts = demo_rep_parts(reps)
     named = {d.rep for d in DESIGNED}
     for round_ in range(books):
         for player in reps:
-            if round_ == 0 and player.username in named:
+            if not chosen and round_ == 0 and player.username in named:
                 continue  # a named demo rep: has their designed cases already
             designed += [(d, player) for d in DESIGNED if d.rep == parts[player.pk]]
     # The generic cases: as many per rep as the demo's five reps share.
-    share = books * max(len(reps), len(NAMED_REPS)) / len(NAMED_REPS)
+    players = len(reps) if chosen else max(len(reps), len(NAMED_REPS))
+    share = books * players / len(NAMED_REPS)
 
     plans: list[_Plan] = []
     for d, owner in designed:
@@ -300,6 +308,8 @@ def service_demo_load(now: dt.datetime, *, books: int = 1) -> list[Case]:
     plans.sort(key=lambda p: p.opened_at)
 
     cases: list[Case] = []
+    # Ticket numbers go on from those already there (a second load: the benchmark's books).
+    numbered = Case.objects.count()
     for n, plan in enumerate(plans):
         contact = plan.contact
         opened = plan.opened_at.replace(second=0, microsecond=0)
@@ -318,7 +328,7 @@ def service_demo_load(now: dt.datetime, *, books: int = 1) -> list[Case]:
             opened_at=opened,
             first_response_at=first.replace(microsecond=0) if first else None,
             external_system=EXTERNAL_SYSTEM if plan.external else "",
-            external_id=f"SD-{48211 + n * 7}" if plan.external else "",
+            external_id=f"SD-{48211 + (numbered + n) * 7}" if plan.external else "",
             assigned_agent=agent if (status != Status.OPEN or rng.random() < 0.7) else None,
             created_by=None if plan.external else agent,
         )
