@@ -562,3 +562,22 @@ def test_calls_section_through_the_command(db, tmp_path):
     assert section.startswith("\n## Calls: queue and call mode (")  # heading added
     assert f"| `keys_voicemail_next{SUFFIX_ENGINE}` | 2 keys | ≤ 2 keys | pass |" in section
     assert "book 20 of 60 contacts" in section  # at least 20: cards for every request
+
+
+def test_export_round_trip_restores_into_a_database_created_for_it(seeded, tmp_path):
+    """`warmline migrate` and `warmline import` in their own processes, into a new SQLite
+    file or a new PostgreSQL database (dropped after), then both compared table by table."""
+    run_bench(*TINY_ARGS, "--only", "export", "--output-dir", str(tmp_path))
+    entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    differences = entries["export_round_trip_differences" + SUFFIX_ENGINE]
+    assert (differences["value"], differences["target"]) == (0, 0)
+    assert "60 contacts" in differences["size"]
+    assert entries["import_fresh_s" + SUFFIX_ENGINE]["value"] > 0
+    md = (tmp_path / "BENCHMARKS.md").read_text()
+    section = md.split(f"<!-- bench:export{SECTION_ENGINE} -->")[1]
+    assert "| contacts | 60 | 60 | same |" in section
+    assert ("a new SQLite file" if connection.vendor == "sqlite" else "dropped after") in section
+    if connection.vendor == "postgresql":  # the restore database is gone again
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE '%_restore_%'")
+            assert cursor.fetchone() == (0,)

@@ -38,3 +38,11 @@ def sections_register() -> None:
         title="Service cases: SLA scheduler and Today",
         run="warmline_tools.bench.service:service_bench_section",
     )
+    bench_section_register(
+        name="export",
+        title="Export round trip into a new database",
+        run="warmline_tools.bench.export:export_bench_section",
+        # Right after core: the company as the demo generator writes it (every invariant the
+        # services keep), before other sections add their own bulk-written rows.
+        order=1,
+    )
