@@ -1,9 +1,13 @@
 """`warmline bench`: seed a large book and time the pages a rep lives in.
 
 Seeding reuses the demo generator (`warmline_tools.demo.generate.DemoBuilder`) with a fixed
-number of timeline entries per contact. Measuring goes through `django.test.Client`, in
-process, logged in as a rep whose book is about 1/50 of the data (a rep in a team of fifty),
-so the figures are the server's own time: routing, middleware, queries and templates.
+number of timeline entries per contact, then the demo's feature loaders
+(`warmline_tools.demo.demo_features_load`: questions, cases, callbacks) once per 400
+contacts of a book, so every book holds what a demo rep's does, in proportion. Measuring
+is done twice, as a rep whose book is about 1/50 of the data (a rep in a team of fifty):
+in process through `django.test.Client` (the server's own time: routing, middleware,
+queries and templates), and over HTTP through `warmline serve` with the client in its own
+process (`warmline_tools.bench.http`), warm and cold (the first request after a start).
 
 The results go to two files that several benchmarks share:
 
@@ -58,9 +62,23 @@ How fast Warmline is at the size it is built for (100,000 contacts, 2,000,000 ti
 entries, 100,000 open service cases, 1,000 open browser tabs), measured by `warmline bench`
 (`make bench`) on SQLite, the default, and on PostgreSQL (+ Redis). Each capability has its
 own section below with its method, data sizes, machine and targets; the summary lists every
-figure. A time or size *passes* when it is below its target (p95 < 50 ms); a count when it
-does not exceed it (events lost: 0, keystrokes: ≤ 2).
+figure. A time or size *passes* when it is below its target; a count when it does not
+exceed it (events lost: 0, keystrokes: ≤ 2).
 
+- What is measured is what users do. Every rep's book holds what a demo rep's does, in
+  proportion (open questions, open cases, callbacks due, important dates this week,
+  contacts overdue for a touch: the demo's own generator and feature loaders seed it).
+  The contact page is timed with the panels it loads; the next card also right after a
+  new question or case, when the request rebuilds the rep's queue; the SLA scheduler with
+  a backlog of 10,000 cases crossing a step at once; the export restored into a database
+  created for it.
+- Each page is timed twice. *In process* (Django's test client): the server's own time;
+  target p95 < 50 ms (call mode's next card and logged outcome: < 30 ms). *Over HTTP*
+  (`_http` in the name): through `warmline serve` with production settings (`DEBUG` off,
+  its own `SECRET_KEY`, `ALLOWED_HOSTS` set), the client in a separate process; target
+  p95 < 80 ms. *Warm* figures follow warm-up requests; *cold* ones (`_cold` in the name)
+  are the first request after a server start, or after a write that invalidates what the
+  page reads.
 - Run everything: `make bench` (SQLite, in its own file `data/bench.sqlite3`); on
   PostgreSQL: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/warmline_bench
   REDIS_URL=redis://127.0.0.1:6379/13 warmline bench` (the database name must contain
@@ -71,13 +89,13 @@ does not exceed it (events lost: 0, keystrokes: ≤ 2).
 - The machine is shared (2 cores, other test runs alongside): each section notes the load
   average at its start and end. Wall-clock figures taken at a busy moment are higher than
   the software's own cost (the *CPU p95* figures show that cost without the neighbours);
-  the SSE run is the most sensitive, as its server and load script share the two cores.
+  the HTTP and SSE runs are the most sensitive, as server and client share the two cores.
 - The machine's speed also drifts: the same code has measured twice as slow one day as the
   day before, CPU time included. Each section notes a *CPU probe* (a fixed Python loop,
   lower is faster); compare runs of different days with it beside them.
 
 This summary and every section are rewritten by the benchmark; edit the code
-(`warmline/core/bench.py`), not this file.
+(`warmline_tools/bench/`), not this file.
 """
 
 
