@@ -400,25 +400,15 @@ def test_core_section_over_http_has_a_row_per_page(tmp_path):
     md = (tmp_path / "BENCHMARKS.md").read_text()
     assert "**Over HTTP**" in md and "`warmline serve`" in md
 
-
-@pytest.mark.django_db(transaction=True)
-def test_cold_is_the_first_request_after_a_server_start(seeded_committed):
-    """`http_cold`: a new `warmline serve` per page and run, one timed request each (the
-    command does this for every page; the section test above leaves it out for time)."""
+    # Cold (left out of the command's run on a test's database, for time): a new
+    # `warmline serve` per page and run, one timed request each.
     from django.urls import reverse
 
     from warmline_tools.bench.http import http_cold
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the server process cannot open an in-memory SQLite database")
     step = {"type": "get", "url": reverse("today")}
     cold = http_cold(user=bench_rep(), pages={"today": step}, runs=1)
     assert list(cold) == ["today"] and len(cold["today"]) == 1 and cold["today"][0] > 0
-
-
-@pytest.fixture
-def seeded_committed(transactional_db):  # type: ignore[no-untyped-def]
-    return bench_seed(config=TINY)
 
 
 def test_service_section_through_the_command(transactional_db, tmp_path, settings):

@@ -11,7 +11,10 @@ only what is missing is added as filler contacts of ``callbench-filler-*`` reps.
 
 Measured in process through Django's test client, logged in as the rep, with the htmx
 header call mode sends: the time is the server's own (routing, middleware, queries,
-template), not a network's. Keystrokes are counted by replaying the flow's actions against
+template), not a network's; with `http_requests`, also over HTTP through `warmline serve`
+with the client in its own process (`warmline_tools.bench.http`). The next card is timed
+warm and, with `cold_requests`, right after a new question or case (the request rebuilds
+the rep's queue snapshot). Keystrokes are counted by replaying the flow's actions against
 the key map the call-mode page itself serves (the JSON `calls.js` reads), with the same
 rule the page applies to Enter (dial before an outcome is picked, save after).
 """
