@@ -433,6 +433,13 @@ def test_service_section_through_the_command(transactional_db, tmp_path, setting
     backlog = entries["sla_pass_100k_s" + SUFFIX_ENGINE]["size"]
     assert f"a backlog of {due} cases due at once: {due} steps fired" in backlog
     assert "outbox rows" in backlog
+    # The measured books hold questions and callbacks too, as a demo rep's does.
+    from warmline.calls.models import Callback
+    from warmline.portal.models import Question
+
+    for username in ("svcbench-rep0", "svcbench-rep1"):
+        assert Question.objects.filter(contact__owner__username=username).exists(), username
+        assert Callback.objects.filter(rep__username=username).exists(), username
     assert entries["escalation_delay_s" + SUFFIX_ENGINE]["target"] == 5.0
     assert entries["today_cases_extra_queries" + SUFFIX_ENGINE]["value"] == 0
     md = (tmp_path / "BENCHMARKS.md").read_text()
