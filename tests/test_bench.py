@@ -27,7 +27,14 @@ from warmline_tools.bench.core import (
 )
 
 TINY = BenchConfig(contacts=60, entries=3, requests=4)
-NAMES = {"search_p95_ms", "contact_page_p95_ms", "today_p95_ms"}
+NAMES = {
+    "search_p95_ms",
+    "contact_page_p95_ms",
+    "today_p95_ms",
+    "case_list_p95_ms",
+    "call_queue_p95_ms",
+}
+PAGES = ["search", "contact_page", "today", "case_list", "call_queue", "search_all"]
 
 
 @pytest.fixture
@@ -36,12 +43,36 @@ def seeded(db):  # type: ignore[no-untyped-def]
 
 
 def test_seed_writes_exactly_n_contacts_with_m_entries_each(seeded):
+    from warmline.timeline.models import Kind
+
+    features = [Kind.QUESTION, Kind.CASE_OPENED, Kind.CASE_UPDATED, Kind.CASE_RESOLVED]
     assert Contact.objects.count() == 60
-    assert Interaction.objects.count() == 60 * 3
+    assert Interaction.objects.exclude(kind__in=features).count() == 60 * 3
     assert not Contact.objects.filter(interactions__isnull=True).exists()
     assert User.objects.filter(role=Role.REP).count() == TINY.reps
     assert bench_data_present(config=TINY)
     assert not bench_data_present(config=BenchConfig(contacts=61, entries=3))
+
+
+def test_seed_gives_every_book_questions_cases_and_callbacks(seeded):
+    """Today, the queue and the contact panels have something to show in every book, as
+    in the demo company (its feature loaders seed the benchmark's books too)."""
+    from warmline.calls.models import Callback, CallbackStatus
+    from warmline.portal.models import OPEN_STATUSES, Question
+    from warmline.service.models import UNRESOLVED, Case
+
+    for rep in User.objects.filter(role=Role.REP):
+        book = Contact.objects.filter(owner=rep)
+        assert Question.objects.filter(contact__in=book, status__in=OPEN_STATUSES).exists(), rep
+        assert Case.objects.filter(contact__in=book, status__in=UNRESOLVED).exists(), rep
+        assert Callback.objects.filter(rep=rep, status=CallbackStatus.OPEN).exists(), rep
+
+
+def test_books_are_seeded_in_demo_proportions():
+    """A demo rep has 400 contacts; a full-size book (2,000) gets the demo's features five
+    times over."""
+    assert BenchConfig().books == 5
+    assert TINY.books == 1
 
 
 def test_full_size_books_are_one_fiftieth():
@@ -67,8 +98,12 @@ def test_search_queries_mix_names_phones_and_companies(seeded):
 def test_bench_writes_both_files_with_the_three_figures(seeded, tmp_path):
     rep = bench_rep()
     timings = bench_measure(user=rep, requests=TINY.requests, everyone=bench_everyone())
-    assert [t.key for t in timings] == ["search", "contact_page", "today", "search_all"]
+    assert [t.key for t in timings] == PAGES
     assert all(len(t.samples_ms) == 4 and t.queries > 0 for t in timings)
+    # The contact page is timed with its panels (each a request of its own).
+    contact = next(t for t in timings if t.key == "contact_page")
+    page_only = next(t for t in timings if t.key == "search")
+    assert contact.queries > page_only.queries
     bench_report(timings=timings, config=TINY, user=rep, out_dir=tmp_path)
 
     entries = json.loads((tmp_path / "benchmarks.json").read_text())
@@ -80,10 +115,21 @@ def test_bench_writes_both_files_with_the_three_figures(seeded, tmp_path):
         assert set(entry) == {"name", "value", "unit", "target", "size"}
         assert entry["unit"] == "ms" and entry["target"] == 50
         assert entry["value"] > 0
-        assert entry["size"] == f"60 contacts x 3 timeline entries ({connection.vendor})"
+        assert (
+            entry["size"] == f"60 contacts x 3 timeline entries ({connection.vendor}), in process"
+        )
     markdown = (tmp_path / "BENCHMARKS.md").read_text()
     assert markdown.startswith("# Benchmarks")
-    for label in ("Contacts search", "Contact page", "Today", "whole company", "median", "p95"):
+    for label in (
+        "Contacts search",
+        "Contact page with its panels",
+        "Today",
+        "Case list",
+        "Call queue",
+        "whole company",
+        "median",
+        "p95",
+    ):
         assert label in markdown
     assert "60 contacts" in markdown and "Python" in markdown and "Django" in markdown
 
@@ -108,9 +154,8 @@ def test_results_merge_with_other_benchmarks(tmp_path):
         "# Benchmarks\n\n<!-- bench:alerts -->\n## Alerts\nfast\n<!-- /bench:alerts -->\n\n"
         "<!-- bench:core -->\nold figures\n<!-- /bench:core -->\n"
     )
-    ours = [
-        {"name": n, "value": 1.5, "unit": "ms", "target": 50, "size": "new"} for n in sorted(NAMES)
-    ]
+    three = ["contact_page_p95_ms", "search_p95_ms", "today_p95_ms"]
+    ours = [{"name": n, "value": 1.5, "unit": "ms", "target": 50, "size": "new"} for n in three]
     bench_write_json(path=js, entries=ours)
     bench_write_markdown(path=md, section="core", body="## Search\nnew figures")
 
@@ -331,26 +376,70 @@ def test_a_new_database_section_goes_next_to_its_sibling(tmp_path):
 def test_core_section_through_the_command(db, tmp_path):
     run_bench(*TINY_ARGS, "--only", "core", "--output-dir", str(tmp_path))
     names = {e["name"] for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    # Inside a test's transaction no server process sees the rows: in process only.
     assert names == {name + SUFFIX_ENGINE for name in NAMES | {"search_all_p95_ms"}}
     assert Contact.objects.count() == 60
     md = (tmp_path / "BENCHMARKS.md").read_text()
-    assert "## Search, contact page and *Today*" in md and "- Data: 60 contacts" in md
+    assert "## Search, contact page, *Today*, cases and call queue" in md
+    assert "- Data: 60 contacts" in md and "Over HTTP: not measured" in md
+
+
+@pytest.mark.django_db(transaction=True)
+def test_core_section_over_http_has_a_row_per_page(tmp_path):
+    """Every page also over HTTP (`warmline serve`, production settings, the client in its
+    own process), warm p95 against 80 ms and cold after a server start. PostgreSQL only
+    here: the test SQLite database lives in this process's memory."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the server process cannot open an in-memory SQLite database")
+    run_bench(*TINY_ARGS, "--only", "core", "--output-dir", str(tmp_path))
+    entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    for page in PAGES:
+        warm = entries[f"{page}_http_p95_ms{SUFFIX_ENGINE}"]
+        assert warm["target"] == 80.0 and warm["value"] > 0
+        assert entries[f"{page}_p95_ms{SUFFIX_ENGINE}"]["target"] == 50.0
+    md = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "**Over HTTP**" in md and "`warmline serve`" in md
+
+    # Cold (left out of the command's run on a test's database, for time): a new
+    # `warmline serve` per page and run, one timed request each.
+    from django.urls import reverse
+
+    from warmline_tools.bench.http import http_cold
+
+    step = {"type": "get", "url": reverse("today")}
+    cold = http_cold(user=bench_rep(), pages={"today": step}, runs=1)
+    assert list(cold) == ["today"] and len(cold["today"]) == 1 and cold["today"][0] > 0
 
 
 def test_service_section_through_the_command(transactional_db, tmp_path, settings):
+    from warmline_tools.bench.registry import BenchOptions
+    from warmline_tools.bench.service import service_bench_config
+
     settings.SERVICE_SLA_PASS_SECONDS = 0.1  # the escalation-delay phase waits for passes
     run_bench(*TINY_ARGS, "--only", "service", "--output-dir", str(tmp_path))
     entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
-    assert set(entries) == {
-        name + SUFFIX_ENGINE
-        for name in (
-            "sla_pass_100k_s",
-            "sla_pass_idle_100k_s",
-            "escalation_delay_s",
-            "today_with_cases_p95_ms",
-            "today_cases_extra_queries",
-        )
+    names = {
+        "sla_pass_100k_s",
+        "sla_pass_idle_100k_s",
+        "escalation_delay_s",
+        "today_with_cases_p95_ms",
+        "today_cases_extra_queries",
     }
+    if connection.vendor == "postgresql":  # committed rows a server process can read
+        names.add("today_with_cases_http_p95_ms")
+    assert set(entries) == {name + SUFFIX_ENGINE for name in names}
+    # The timed pass works through a backlog of the configured size, all at once.
+    due = service_bench_config(BenchOptions(contacts=60, requests=4)).due_cases
+    backlog = entries["sla_pass_100k_s" + SUFFIX_ENGINE]["size"]
+    assert f"a backlog of {due} cases due at once: {due} steps fired" in backlog
+    assert "outbox rows" in backlog
+    # The measured books hold questions and callbacks too, as a demo rep's does.
+    from warmline.calls.models import Callback
+    from warmline.portal.models import Question
+
+    for username in ("svcbench-rep0", "svcbench-rep1"):
+        assert Question.objects.filter(contact__owner__username=username).exists(), username
+        assert Callback.objects.filter(rep__username=username).exists(), username
     assert entries["escalation_delay_s" + SUFFIX_ENGINE]["target"] == 5.0
     assert entries["today_cases_extra_queries" + SUFFIX_ENGINE]["value"] == 0
     md = (tmp_path / "BENCHMARKS.md").read_text()
@@ -505,6 +594,7 @@ def test_service_full_size_is_100k_cases():
     from warmline_tools.bench.service import ServiceBenchConfig, service_bench_config
 
     assert service_bench_config(BenchOptions()) == ServiceBenchConfig()
+    assert ServiceBenchConfig().due_cases == 10_000  # a backlog crossing a step at once
     tiny = service_bench_config(BenchOptions(contacts=60, requests=4))
     assert tiny.cases > tiny.book_cases + tiny.small_book_cases + tiny.due_cases
     assert tiny.book_cases > tiny.small_book_cases
@@ -524,3 +614,22 @@ def test_calls_section_through_the_command(db, tmp_path):
     assert section.startswith("\n## Calls: queue and call mode (")  # heading added
     assert f"| `keys_voicemail_next{SUFFIX_ENGINE}` | 2 keys | ≤ 2 keys | pass |" in section
     assert "book 20 of 60 contacts" in section  # at least 20: cards for every request
+
+
+def test_export_round_trip_restores_into_a_database_created_for_it(seeded, tmp_path):
+    """`warmline migrate` and `warmline import` in their own processes, into a new SQLite
+    file or a new PostgreSQL database (dropped after), then both compared table by table."""
+    run_bench(*TINY_ARGS, "--only", "export", "--output-dir", str(tmp_path))
+    entries = {e["name"]: e for e in json.loads((tmp_path / "benchmarks.json").read_text())}
+    differences = entries["export_round_trip_differences" + SUFFIX_ENGINE]
+    assert (differences["value"], differences["target"]) == (0, 0)
+    assert "60 contacts" in differences["size"]
+    assert entries["import_fresh_s" + SUFFIX_ENGINE]["value"] > 0
+    md = (tmp_path / "BENCHMARKS.md").read_text()
+    section = md.split(f"<!-- bench:export{SECTION_ENGINE} -->")[1]
+    assert "| contacts | 60 | 60 | same |" in section
+    assert ("a new SQLite file" if connection.vendor == "sqlite" else "dropped after") in section
+    if connection.vendor == "postgresql":  # the restore database is gone again
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE '%_restore_%'")
+            assert cursor.fetchone() == (0,)

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from warmline_tools.bench.http import signed_in_session
 from warmline_tools.bench.registry import BenchOptions, BenchProgress
 from warmline_tools.net import free_port, stop_process, wait_http_ok
 
@@ -490,20 +491,6 @@ def _report_main(run_id: str) -> None:
             }
         )
     )
-
-
-def signed_in_session(user: Any) -> str:
-    """The key of a new database session signed in as `user`, for a benchmark's HTTP client
-    (a server with Redis sessions finds it in the database too)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return str(session.session_key)
 
 
 # -- the run ------------------------------------------------------------------------------------

@@ -11,7 +11,10 @@ only what is missing is added as filler contacts of ``callbench-filler-*`` reps.
 
 Measured in process through Django's test client, logged in as the rep, with the htmx
 header call mode sends: the time is the server's own (routing, middleware, queries,
-template), not a network's. Keystrokes are counted by replaying the flow's actions against
+template), not a network's; with `http_requests`, also over HTTP through `warmline serve`
+with the client in its own process (`warmline_tools.bench.http`). The next card is timed
+warm and, with `cold_requests`, right after a new question or case (the request rebuilds
+the rep's queue snapshot). Keystrokes are counted by replaying the flow's actions against
 the key map the call-mode page itself serves (the JSON `calls.js` reads), with the same
 rule the page applies to Enter (dial before an outcome is picked, save after).
 """
@@ -20,20 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import http.client
 import json
-import os
 import random
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import unescape
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -50,14 +47,19 @@ from warmline.calls.queue import queue_snapshot_build
 from warmline.calls.selectors import PROVIDER_LIMIT
 from warmline.people.models import Account, Contact, ImportantDate, PersonalFact, Stage, Tier
 from warmline.people.services import contacts_delete
+from warmline.portal.models import OPEN_STATUSES, Question
+from warmline.service.models import UNRESOLVED, Case
 from warmline.timeline.models import Direction, Interaction, Kind, Outcome
 from warmline.users.models import Role, User
 from warmline_tools.bench.core import machine_description, percentile, settle_after_seeding
+from warmline_tools.demo import demo_features_load
 
 PREFIX = "callbench-"
 REP = f"{PREFIX}rep"
 FILLER = f"{PREFIX}filler-"
-TARGET_MS = 30.0
+TARGET_MS = 30.0  # call mode's own target, in process
+TARGET_PAGE_MS = 50.0  # every page's, in process (the next card after a reason change)
+TARGET_HTTP_MS = 80.0  # every page's, over HTTP
 TARGET_KEYS = 2
 CHUNK = 5000
 HX = {"HX-Request": "true"}
@@ -117,6 +119,12 @@ class Seeded:
     interactions: int
     filler_added: int
     seconds: float
+    # From the demo's feature loaders, in a demo book's proportions (`books` demo books).
+    books: int = 0
+    questions: int = 0
+    open_questions: int = 0
+    cases: int = 0
+    open_cases: int = 0
 
 
 def _tick(progress: Any, done: int, total: int) -> None:
@@ -348,7 +356,14 @@ def calls_bench_seed(
         )
     added = _seed_filler(filler, rng=rng, now=now)
     entries, _ = _seed_book(rep=rep, book=book, rng=rng, now=now)
+    # Questions and cases in a demo book's proportions (a demo rep has 400 contacts), from
+    # the demo's own loaders; the book's callbacks are seeded above, for the queue's rules.
+    books = max(1, round(book / 400))
+    with transaction.atomic():
+        demo_features_load(now, books=books, reps=[rep], features=("portal", "service"))
     settle_after_seeding()
+    questions = Question.objects.filter(contact__owner=rep)
+    cases = Case.objects.filter(contact__owner=rep)
     return Seeded(
         rep=rep,
         book=book,
@@ -356,6 +371,11 @@ def calls_bench_seed(
         interactions=entries,
         filler_added=added,
         seconds=time.monotonic() - started,
+        books=books,
+        questions=questions.count(),
+        open_questions=questions.filter(status__in=OPEN_STATUSES).count(),
+        cases=cases.count(),
+        open_cases=cases.filter(status__in=UNRESOLVED).count(),
     )
 
 
@@ -516,96 +536,120 @@ def calls_bench_measure(
     )
 
 
+def _reason_change(*, contact_id: int, index: int) -> str:
+    """A new reason to call a contact of the book, written as the product writes it: a
+    question through the portal's service (even `index`) or a case through the service
+    desk's (odd). Either invalidates the rep's queue snapshot; the next card rebuilds it."""
+    from warmline.portal.services import QuestionInput, question_ask
+    from warmline.service.models import Priority
+    from warmline.service.services import CaseData, case_create
+
+    contact = Contact.objects.select_related("owner", "account").get(pk=contact_id)
+    if index % 2 == 0:
+        question_ask(
+            contact=contact,
+            data=QuestionInput(message="Could you call me about lead times for the X200?"),
+            verified=True,
+        )
+        return "question"
+    case_create(
+        contact=contact,
+        data=CaseData(subject="Pump trips on high pressure", priority=Priority.HIGH),
+        actor=None,
+    )
+    return "case"
+
+
+@dataclass
+class Cold:
+    """The next card right after a reason change: the request rebuilds the snapshot."""
+
+    next_card_ms: list[float]
+    next_card_cpu_ms: list[float]
+    rebuilt: int  # of len(next_card_ms) requests, those that rebuilt the snapshot
+
+
+def _snapshot_built_at(rep: User) -> dt.datetime | None:
+    return QueueSnapshot.objects.filter(rep=rep).values_list("built_at", flat=True).first()
+
+
+def calls_bench_measure_cold(*, rep: User, samples: int, seed: int = 77) -> Cold:
+    """Time `samples` next cards in process, each right after a new question or case for a
+    random contact of the book (the write is not timed)."""
+    rng = random.Random(seed)
+    book = list(Contact.objects.filter(owner=rep, do_not_call=False).values_list("id", flat=True))
+    client = Client()
+    client.force_login(rep)
+    url = reverse("call-mode")
+    _check(client.get(url, headers=HX), "call mode")
+    wall_ms, cpu_ms, rebuilt = [], [], 0
+    for i in range(samples):
+        _reason_change(contact_id=rng.choice(book), index=i)
+        before = _snapshot_built_at(rep)
+        gc.collect()
+        gc.disable()
+        try:
+            response, wall, cpu = _timed(lambda: client.get(url, headers=HX))
+        finally:
+            gc.enable()
+        _check(response, "next card after a reason change")
+        wall_ms.append(wall)
+        cpu_ms.append(cpu)
+        rebuilt += _snapshot_built_at(rep) != before
+    return Cold(next_card_ms=wall_ms, next_card_cpu_ms=cpu_ms, rebuilt=rebuilt)
+
+
 @dataclass
 class OverHttp:
-    """The same two requests through a real server: one uvicorn process, HTTP keep-alive,
-    the connection settings production uses (PostgreSQL: the connection pool)."""
+    """The same requests through `warmline serve` (production settings), the client in
+    its own process (`warmline_tools.bench.http`)."""
 
     next_card_ms: list[float]
     log_ms: list[float]
+    cold_next_card_ms: list[float]
+    cold_rebuilt: int
 
 
-def _server_env(workdir: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "warmline.settings",
-        "WARMLINE_DATA_DIR": str(workdir),
-        "LOG_LEVEL": "WARNING",
-        "DEBUG": "0",
-        "SECRET_KEY": settings.SECRET_KEY,  # the sessions signed in here must hold there
-    }
-    db = connection.settings_dict  # the database measured (a bench or test database)
-    if connection.vendor == "sqlite":
-        env.update(DATABASE_URL="", SQLITE_PATH=str(db["NAME"]))
-    else:
-        login = quote(str(db["USER"] or ""), safe="")
-        if db["PASSWORD"]:
-            login += ":" + quote(str(db["PASSWORD"]), safe="")
-        where = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        env["DATABASE_URL"] = f"postgres://{login}@{where}/{quote(str(db['NAME']), safe='')}"
-    return env
+def calls_bench_measure_http(
+    *, rep: User, requests: int, cold_samples: int = 0, seed: int = 78
+) -> OverHttp:
+    """Time `requests` next cards and `requests` logged outcomes over HTTP; then
+    `cold_samples` next cards each right after a reason change (one client run each, the
+    question or case written between them)."""
+    from warmline_tools.bench.http import BenchServer
 
-
-def calls_bench_measure_http(*, rep: User, requests: int) -> OverHttp:
-    """Time `requests` next cards and `requests` logged outcomes over HTTP."""
-    from warmline_tools.bench.alerts import HOST, signed_in_session, start_server
-    from warmline_tools.net import free_port, stop_process, wait_http_ok
-
-    workdir = Path(tempfile.mkdtemp(prefix="warmline-calls-bench-"))
-    port = free_port()
-    server = start_server(env=_server_env(workdir), port=port, log_path=workdir / "server.log")
-    try:
-        wait_http_ok(f"http://{HOST}:{port}/healthz", proc=server)
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        cookies = {"session": f"{settings.SESSION_COOKIE_NAME}={signed_in_session(rep)}"}
-
-        def send(method: str, url: str, body: str = "", hx: bool = True) -> str:
-            headers = {"Cookie": "; ".join(cookies.values())}
-            if hx:
-                headers["HX-Request"] = "true"
-            if method == "POST":
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
-                headers["X-CSRFToken"] = cookies["csrf"].split("=", 1)[1]
-            conn.request(method, url, body=body, headers=headers)
-            response = conn.getresponse()
-            html = response.read().decode()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                if header.startswith(f"{settings.CSRF_COOKIE_NAME}="):
-                    cookies["csrf"] = header.split(";", 1)[0]
-            if response.status != 200:
-                raise CallsBenchError(f"{method} {url} over HTTP answered {response.status}")
-            return html
-
-        url, log_url = reverse("call-mode"), reverse("call-log")
-        html = send("GET", url, hx=False)  # the full page: sets the CSRF cookie
-        if "csrf" not in cookies:
-            raise CallsBenchError("call mode over HTTP set no CSRF cookie")
-        for _ in range(5):
-            html = send("GET", url)
-        next_ms = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            html = send("GET", url)
-            next_ms.append((time.perf_counter() - started) * 1000)
-        log_ms = []
-        for i in range(requests):
-            contact_id, shown_at = _card(html)
-            body = urlencode(
-                {
-                    "contact": contact_id,
-                    "outcome": OUTCOMES[i % len(OUTCOMES)],
-                    "shown_at": shown_at,
-                    "reason": "bench over HTTP",
-                }
-            )
-            started = time.perf_counter()
-            html = send("POST", log_url, body)
-            log_ms.append((time.perf_counter() - started) * 1000)
-        conn.close()
-    finally:
-        stop_process(server)
-        shutil.rmtree(workdir, ignore_errors=True)
-    return OverHttp(next_card_ms=next_ms, log_ms=log_ms)
+    url, log_url = reverse("call-mode"), reverse("call-log")
+    rng = random.Random(seed)
+    book = list(Contact.objects.filter(owner=rep, do_not_call=False).values_list("id", flat=True))
+    cold_ms: list[float] = []
+    rebuilt = 0
+    with BenchServer.start() as server:
+        steps: list[dict[str, object]] = [
+            {"type": "get", "key": "page", "url": url, "timed": False},  # sets the CSRF cookie
+            *({"type": "get", "key": "warm", "url": url, "hx": True, "timed": False},) * 5,
+            *({"type": "get", "key": "next_card", "url": url, "hx": True},) * requests,
+            {
+                "type": "call_log",
+                "key": "log_outcome",
+                "url": url,
+                "log_url": log_url,
+                "count": requests,
+                "outcomes": [str(o) for o in OUTCOMES],
+            },
+        ]
+        warm = server.measure(user=rep, steps=steps).samples
+        for i in range(cold_samples):
+            _reason_change(contact_id=rng.choice(book), index=i)
+            before = _snapshot_built_at(rep)
+            step = {"type": "get", "key": "cold", "url": url, "hx": True}
+            cold_ms += server.measure(user=rep, steps=[step]).samples["cold"]
+            rebuilt += _snapshot_built_at(rep) != before
+    return OverHttp(
+        next_card_ms=warm["next_card"],
+        log_ms=warm["log_outcome"],
+        cold_next_card_ms=cold_ms,
+        cold_rebuilt=rebuilt,
+    )
 
 
 # --- Reporting ----------------------------------------------------------------------------
@@ -616,25 +660,48 @@ def _size(seeded: Seeded) -> str:
 
 
 def calls_bench_entries(
-    *, measured: Measured, seeded: Seeded, over_http: OverHttp | None = None
+    *,
+    measured: Measured,
+    seeded: Seeded,
+    cold: Cold | None = None,
+    over_http: OverHttp | None = None,
 ) -> list[dict[str, object]]:
     size = _size(seeded)
+    cold_entries: list[dict[str, object]] = []
+    if cold is not None and cold.next_card_ms:
+        cold_entries.append(
+            {
+                "name": "next_card_cold_p95_ms",
+                "value": round(percentile(cold.next_card_ms, 95), 2),
+                "unit": "ms",
+                "target": TARGET_PAGE_MS,
+                "size": f"{size}; after a new question or case, "
+                f"{cold.rebuilt} of {len(cold.next_card_ms)} rebuilt the queue",
+            }
+        )
     http_entries: list[dict[str, object]] = []
     if over_http is not None:
-        note = "over HTTP through one uvicorn process (client and server share the machine)"
+        http_size = f"{size}; over HTTP (warmline serve, client in its own process)"
+        samples_by_name = [
+            ("next_card", over_http.next_card_ms, http_size),
+            ("log_outcome", over_http.log_ms, http_size),
+            (
+                "next_card_cold",
+                over_http.cold_next_card_ms,
+                f"{http_size}; after a new question or case, {over_http.cold_rebuilt} of "
+                f"{len(over_http.cold_next_card_ms)} rebuilt the queue",
+            ),
+        ]
         http_entries = [
             {
                 "name": f"{name}_http_p95_ms",
                 "value": round(percentile(samples, 95), 2),
                 "unit": "ms",
-                "target": None,
-                "size": size,
-                "note": note,
+                "target": TARGET_HTTP_MS,
+                "size": label,
             }
-            for name, samples in (
-                ("next_card", over_http.next_card_ms),
-                ("log_outcome", over_http.log_ms),
-            )
+            for name, samples, label in samples_by_name
+            if samples
         ]
     return [
         {
@@ -645,6 +712,7 @@ def calls_bench_entries(
             "size": size,
             "queries": measured.next_card_queries,
         },
+        *cold_entries,
         {
             "name": "log_outcome_p95_ms",
             "value": round(percentile(measured.log_ms, 95), 2),
@@ -682,30 +750,66 @@ def _row(label: str, samples: Sequence[float], cpu: Sequence[float], queries: in
     )
 
 
+def _cold_rows(cold: Cold | None) -> list[str]:
+    if cold is None or not cold.next_card_ms:
+        return []
+    return [
+        _row(
+            "next card right after a new question or case (the request rebuilds the queue)",
+            cold.next_card_ms,
+            cold.next_card_cpu_ms,
+            0,
+        ).replace("| 0 |", "| — |", 1)
+    ]
+
+
 def _http_rows(over_http: OverHttp | None) -> list[str]:
     if over_http is None:
         return []
     return [
-        f"| {label} over HTTP (uvicorn) | {percentile(samples, 50):.1f} | "
+        f"| {label} over HTTP | {percentile(samples, 50):.1f} | "
         f"{percentile(samples, 95):.1f} | — | — | {len(samples)} |"
         for label, samples in (
             ("next card", over_http.next_card_ms),
             ("log an outcome and show the next card", over_http.log_ms),
+            ("next card right after a new question or case", over_http.cold_next_card_ms),
         )
+        if samples
     ]
 
 
+_COLD_METHOD = (
+    " The *right after a new question or case* row is the next card as a rep meets it "
+    "when something changed: before each timed request the benchmark writes a new "
+    "question (through the portal's `question_ask`) or a new case (through the service "
+    "desk's `case_create`) for a random contact of the book, alternately, as the product "
+    "writes them (untimed); the write marks the rep's queue snapshot stale, and the next "
+    "card rebuilds it inside the rep's request, asking every reason provider again. The "
+    "target for it is every page's (p95 under "
+    f"{TARGET_PAGE_MS:.0f} ms in process, {TARGET_HTTP_MS:.0f} ms over HTTP)."
+)
+
 _HTTP_METHOD = (
-    " The *over HTTP* rows time the same two requests from outside: a real server (one "
-    "uvicorn process, with the connection settings production uses: on PostgreSQL the "
-    "connection pool) and an HTTP client with keep-alive on the same two cores, so they "
-    "add the HTTP round trip, the server's ASGI work and the client's own time; they "
-    "have no target."
+    " The *over HTTP* rows time the same requests from outside: `warmline serve` (one "
+    "uvicorn process, production settings: `DEBUG` off, its own `SECRET_KEY`, "
+    "`ALLOWED_HOSTS` set, the connection settings production uses: on PostgreSQL the "
+    "connection pool) and the benchmark's HTTP client in a separate process "
+    "(`python -m warmline_tools.bench.client`, keep-alive, signed in with a session "
+    "cookie) on the same two cores, so they add the HTTP round trip, the server's ASGI "
+    "work and the client's own time. Target: p95 under "
+    f"{TARGET_HTTP_MS:.0f} ms. After a reason change the client runs once per request "
+    "(the question or case is written between runs), so those requests open a new "
+    "connection."
 )
 
 
 def calls_bench_markdown(
-    *, measured: Measured, seeded: Seeded, requests: int, over_http: OverHttp | None = None
+    *,
+    measured: Measured,
+    seeded: Seeded,
+    requests: int,
+    cold: Cold | None = None,
+    over_http: OverHttp | None = None,
 ) -> str:
     machine = machine_description()
     keys = " then ".join(f"`{k}`" for k in measured.keys)
@@ -713,7 +817,10 @@ def calls_bench_markdown(
         [
             f"A rep with a book of **{seeded.book:,}** contacts in a database of "
             f"**{seeded.contacts:,}** contacts ({machine['database']}). Target: p95 under "
-            f'{TARGET_MS:.0f} ms for each request; {TARGET_KEYS} keys for "voicemail, next".',
+            f"{TARGET_MS:.0f} ms for the next card and for logging an outcome, "
+            f"{TARGET_PAGE_MS:.0f} ms for the next card right after a reason change, "
+            f"{TARGET_HTTP_MS:.0f} ms for each over HTTP; "
+            f'{TARGET_KEYS} keys for "voicemail, next".',
             "",
             "| request | median ms | p95 ms | CPU p95 ms | queries | samples |",
             "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -723,6 +830,7 @@ def calls_bench_markdown(
                 measured.next_card_cpu_ms,
                 measured.next_card_queries,
             ),
+            *_cold_rows(cold),
             _row(
                 "log an outcome and show the next card (`POST /calls/log/`, htmx)",
                 measured.log_ms,
@@ -743,7 +851,11 @@ def calls_bench_markdown(
             f"accounts; {seeded.interactions:,} timeline entries (six per contact, 3% with a "
             "call attempt earlier today), personal facts for 40%, birthdays for 20% (some in "
             f"the next two days), {max(1, seeded.book // 40):,} open callbacks (a third due "
-            f"now). {seeded.filler_added:,} filler contacts of other reps were added to reach "
+            f"now); {seeded.questions:,} questions ({seeded.open_questions:,} open) and "
+            f"{seeded.cases:,} cases ({seeded.open_cases:,} open) from the demo's feature "
+            f"loaders (`demo_features_load`, {seeded.books} times over: once per 400 "
+            "contacts, a demo rep's book). "
+            f"{seeded.filler_added:,} filler contacts of other reps were added to reach "
             f"the database size (each with two newsletter entries); the rest were there. "
             f"Seeding took {seeded.seconds:.0f} s; then the database was settled as a "
             "working one is (`settle_after_seeding`: planner statistics on PostgreSQL, the "
@@ -774,6 +886,7 @@ def calls_bench_markdown(
             "Keystrokes replay the flow `keys.FLOWS['voicemail_next']` against the key map "
             "the page serves (the JSON `calls.js` reads); the Playwright test "
             "`tests/calls/test_browser.py` presses the same keys in Chromium."
+            + (_COLD_METHOD if cold is not None else "")
             + (_HTTP_METHOD if over_http is not None else ""),
             "",
             f"Reason providers return at most {PROVIDER_LIMIT} reasons each; "
@@ -790,14 +903,18 @@ def calls_bench(
     book: int = 5_000,
     requests: int = 200,
     http_requests: int = 0,
+    cold_requests: int = 0,
     progress: Callable[[int, int], None] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> tuple[list[dict[str, object]], str]:
     """Seed (own rows only), measure, and return (benchmarks.json entries, Markdown body).
-    With `http_requests`, also time that many of each request through a uvicorn process
-    (it reads the same database, so not inside a test's transaction)."""
+    With `cold_requests`, also time that many next cards right after a reason change. With
+    `http_requests`, also time that many of each request through `warmline serve` (it
+    reads the same database: skipped inside a test's transaction or in-memory SQLite)."""
+    from warmline_tools.bench.http import http_possible
+
     book = max(1, min(book, contacts))
-    total = 2 * requests
+    total = 2 * requests + cold_requests
     _tick(progress, 0, total)
     say = log or (lambda line: None)
     say(f"Seeding a book of {book:,} in {contacts:,} contacts")
@@ -809,13 +926,23 @@ def calls_bench(
     measured = calls_bench_measure(
         rep=seeded.rep, requests=requests, progress=progress, total=total
     )
+    cold = None
+    if cold_requests:
+        say(f"Timing {cold_requests} next cards right after a new question or case")
+        cold = calls_bench_measure_cold(rep=seeded.rep, samples=cold_requests)
+        for done in range(2 * requests + 1, total + 1):
+            _tick(progress, done, total)
     over_http = None
-    if http_requests:
-        say(f"Timing {http_requests} of each over HTTP through uvicorn")
-        over_http = calls_bench_measure_http(rep=seeded.rep, requests=http_requests)
-    entries = calls_bench_entries(measured=measured, seeded=seeded, over_http=over_http)
+    if http_requests and http_possible():
+        say(f"Timing {http_requests} of each over HTTP through warmline serve")
+        over_http = calls_bench_measure_http(
+            rep=seeded.rep, requests=http_requests, cold_samples=cold_requests
+        )
+    elif http_requests:
+        say("Not timing over HTTP: a server process cannot see this database")
+    entries = calls_bench_entries(measured=measured, seeded=seeded, cold=cold, over_http=over_http)
     markdown = calls_bench_markdown(
-        measured=measured, seeded=seeded, requests=requests, over_http=over_http
+        measured=measured, seeded=seeded, requests=requests, cold=cold, over_http=over_http
     )
     return entries, markdown
 

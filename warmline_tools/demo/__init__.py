@@ -38,6 +38,7 @@ __all__ = [
     "DemoResult",
     "DemoSize",
     "Login",
+    "demo_features_load",
     "demo_is_loaded",
     "demo_load",
     "demo_logins",
@@ -92,16 +93,30 @@ def demo_load(
     builder = DemoBuilder(size=size, now=now or timezone.now(), progress=progress)
     with transaction.atomic():
         result = builder.run()
-        for load in _feature_loaders():
-            load(builder.now)
+        demo_features_load(builder.now)
         return result
 
 
-def _feature_loaders() -> list[Callable[[dt.datetime], object]]:
+def demo_features_load(
+    now: dt.datetime,
+    *,
+    books: int = 1,
+    reps: list[User] | None = None,
+    features: tuple[str, ...] = ("calls", "portal", "service"),
+) -> None:
     """Each feature's demo rows (products and questions, cases, callbacks), loaded after the
-    company exists, in the same transaction."""
+    company exists: what every rep's book holds besides contacts and their timeline. The
+    benchmark loads them too, with `books` the size of its reps' books in demo books (a
+    demo rep has 400 contacts), so each book has them in the demo's proportions; `reps`
+    limits them to some reps' books, `features` to some loaders."""
+    for name, load in _feature_loaders().items():
+        if name in features:
+            load(now, books=books, reps=reps)
+
+
+def _feature_loaders() -> dict[str, Callable[..., object]]:
     from warmline_tools.demo.calls import calls_demo_load
     from warmline_tools.demo.portal import portal_demo_load
     from warmline_tools.demo.service import service_demo_load
 
-    return [calls_demo_load, portal_demo_load, service_demo_load]
+    return {"calls": calls_demo_load, "portal": portal_demo_load, "service": service_demo_load}

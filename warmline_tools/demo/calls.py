@@ -83,22 +83,28 @@ def _due_at(kind: str, *, now: dt.datetime, zone: ZoneInfo, rng: random.Random) 
     return at(_business_day(today + dt.timedelta(days=1), 1), rng.choice((9, 10, 11)))
 
 
-def calls_demo_load(now: dt.datetime) -> list[Callback]:
-    reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+def calls_demo_load(
+    now: dt.datetime, *, books: int = 1, reps: list[User] | None = None
+) -> list[Callback]:
+    """Three callbacks per rep (one late, one later today, one tomorrow), `books` times
+    over: a benchmark whose books are five times the demo's passes 5. `reps`: only these
+    reps' books (default: every active rep)."""
+    if reps is None:
+        reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
     rng = random.Random(f"warmline-demo-calls-{now.isoformat()}")
     callbacks: list[Callback] = []
-    for index, rep in enumerate(reps[:5]):
+    for index, rep in enumerate(reps):
         zone = ZoneInfo(rep.time_zone or "UTC")
         contacts = list(
             Contact.objects.filter(owner=rep, do_not_call=False, account__isnull=False)
             .exclude(phone="")
             .filter(created_at__lt=now - dt.timedelta(days=30))
-            .order_by("uuid")[:40]
+            .order_by("uuid")[: 40 * books]
         )
         if not contacts:
             continue
         rng.shuffle(contacts)
-        specs = CALLBACKS[(index % 2) * 3 : (index % 2) * 3 + 3]
+        specs = CALLBACKS[(index % 2) * 3 : (index % 2) * 3 + 3] * books
         for kind, note in specs:
             due_at = _due_at(kind, now=now, zone=zone, rng=rng)
             # Promised for a time in the customer's calling hours too (no 19:00 in London).

@@ -103,6 +103,23 @@ OTHER_STAFF = (
 ADMIN = ("ada", "Ada", "Kowalczyk", Role.ADMIN, "Administrator")
 MARKER_USERNAME = MANAGER[0]
 
+
+def demo_rep_parts(reps: list[User]) -> dict[int, str]:
+    """Which named demo rep's part each rep plays in the feature loaders (questions, cases,
+    callbacks): a named rep plays their own; the others (a benchmark's bigger company)
+    take the named reps' parts in turn, so every book gets the same mix."""
+    named = [spec[0] for spec in NAMED_REPS]
+    parts: dict[int, str] = {}
+    others = 0
+    for rep in reps:
+        if rep.username in named:
+            parts[rep.pk] = rep.username
+        else:
+            parts[rep.pk] = named[others % len(named)]
+            others += 1
+    return parts
+
+
 FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me")
 
 # Timeline kinds with their weights in a normal year; "quiet" contacts only get the ones

@@ -332,19 +332,27 @@ def _askers(reps: list[User], now: dt.datetime) -> dict[int, list[Contact]]:
     return out
 
 
-def portal_demo_questions(*, now: dt.datetime) -> list[Question]:
+def portal_demo_questions(
+    *, now: dt.datetime, books: int = 1, reps: list[User] | None = None
+) -> list[Question]:
     """Write QUESTIONS for the reps' customers, as `question_ask` and the rep's actions
     would have: the question, its timeline entries and (for open ones) the rep's alert,
-    in-app only so the demo does not start by mailing anyone."""
+    in-app only so the demo does not start by mailing anyone.
+
+    Every rep gets the questions of the demo rep whose part they play (`demo_rep_parts`),
+    `books` times over: a benchmark whose books are five times the demo's passes 5.
+    `reps`: only these reps' books (default: every active rep)."""
     from warmline.alerts.models import Alert
     from warmline.alerts.services import Step
     from warmline.portal.hours import promise_answer_by
     from warmline.portal.services import question_alert_raise
     from warmline.timeline.models import Direction, Interaction, Kind, Source
     from warmline_tools.demo.fastinsert import rows_insert
-    from warmline_tools.demo.generate import INTERACTION_FIELDS
+    from warmline_tools.demo.generate import INTERACTION_FIELDS, demo_rep_parts
 
-    reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+    chosen = reps is not None  # some reps' books only: no demo rep's part twice
+    if reps is None:
+        reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
     if not reps:
         return []
     by_name = {rep.username: rep for rep in reps}
@@ -352,8 +360,18 @@ def portal_demo_questions(*, now: dt.datetime) -> list[Question]:
     taken: set[int] = set()
     rng = random.Random(f"warmline-demo-portal-{now.isoformat()}")
     questions: list[Question] = []
-    for i, spec in enumerate(QUESTIONS):
-        rep = by_name.get(spec.rep) or reps[i % len(reps)]
+    plan = [
+        (by_name.get(spec.rep) or reps[i % len(reps)], spec) for i, spec in enumerate(QUESTIONS)
+    ]
+    if chosen:
+        plan = []
+    parts = demo_rep_parts(reps)
+    for round_ in range(books):
+        for rep in reps:
+            if not chosen and round_ == 0 and any(spec.rep == rep.username for spec in QUESTIONS):
+                continue  # a named demo rep: has their questions already
+            plan += [(rep, spec) for spec in QUESTIONS if spec.rep == parts[rep.pk]]
+    for rep, spec in plan:
         pool = [c for c in askers.get(rep.pk, []) if c.pk not in taken]
         if not pool:
             continue
@@ -467,7 +485,7 @@ def portal_demo_questions(*, now: dt.datetime) -> list[Question]:
     return questions
 
 
-def portal_demo_load(now: dt.datetime) -> None:
+def portal_demo_load(now: dt.datetime, *, books: int = 1, reps: list[User] | None = None) -> None:
     """The portal's demo extension: products and news, then the reps' questions."""
     portal_content_seed(now=now)
-    portal_demo_questions(now=now)
+    portal_demo_questions(now=now, books=books, reps=reps)

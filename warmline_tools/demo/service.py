@@ -190,17 +190,26 @@ def _east_calendar(now: dt.datetime) -> None:
     TeamCalendar.objects.create(team=east, calendar=calendar)
 
 
-def service_demo_load(now: dt.datetime) -> list[Case]:
+def service_demo_load(
+    now: dt.datetime, *, books: int = 1, reps: list[User] | None = None
+) -> list[Case]:
+    """The cases of the demo company: DESIGNED for the named reps, GENERIC ones spread over
+    every rep's customers. A bigger company (the benchmark's) gives each further rep the
+    designed cases of the demo rep whose part they play (`demo_rep_parts`) and as many
+    generic cases per rep as the demo's five reps share, all `books` times over. `reps`:
+    only these reps' books (default: every active rep)."""
     from warmline.service.defaults import sla_defaults_ensure
     from warmline.service.escalation import sla_pass
     from warmline.service.services import SlaLookup, case_sla_refresh
     from warmline.timeline.models import Direction, Interaction, Kind, Source
     from warmline_tools.demo.fastinsert import rows_insert
-    from warmline_tools.demo.generate import INTERACTION_FIELDS
+    from warmline_tools.demo.generate import INTERACTION_FIELDS, NAMED_REPS, demo_rep_parts
 
     sla_defaults_ensure()
     _east_calendar(now)
-    reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+    chosen = reps is not None  # some reps' books only: no demo rep's part twice
+    if reps is None:
+        reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
     if not reps:
         return []
     by_name = {rep.username: rep for rep in reps}
@@ -219,18 +228,34 @@ def service_demo_load(now: dt.datetime) -> list[Case]:
         return []
     rng = random.Random(f"warmline-demo-service-{now.isoformat()}")
     lookup = SlaLookup()
+    books_of: dict[str, list[Contact]] = {}
+    for c in customers:
+        if c.owner is not None:
+            books_of.setdefault(c.owner.username, []).append(c)
 
     def customer_of(username: str) -> Contact:
-        own = [c for c in customers if c.owner is not None and c.owner.username == username]
-        return rng.choice(own or customers)
+        return rng.choice(books_of.get(username) or customers)
+
+    designed: list[tuple[Designed, User | None]] = (
+        [] if chosen else [(d, by_name.get(d.rep)) for d in DESIGNED]
+    )
+    parts = demo_rep_parts(reps)
+    named = {d.rep for d in DESIGNED}
+    for round_ in range(books):
+        for player in reps:
+            if not chosen and round_ == 0 and player.username in named:
+                continue  # a named demo rep: has their designed cases already
+            designed += [(d, player) for d in DESIGNED if d.rep == parts[player.pk]]
+    # The generic cases: as many per rep as the demo's five reps share.
+    players = len(reps) if chosen else max(len(reps), len(NAMED_REPS))
+    share = books * players / len(NAMED_REPS)
 
     plans: list[_Plan] = []
-    for d in DESIGNED:
-        rep = by_name.get(d.rep)
+    for d, owner in designed:
         opened = now - dt.timedelta(minutes=d.opened_minutes_ago)
         plans.append(
             _Plan(
-                contact=customer_of(rep.username if rep else reps[0].username),
+                contact=customer_of(owner.username if owner else reps[0].username),
                 priority=d.priority,
                 status=Status.OPEN,
                 opened_at=opened,
@@ -248,9 +273,11 @@ def service_demo_load(now: dt.datetime) -> list[Case]:
     # Subjects dealt like cards, so the rep's few open cases do not repeat one another.
     deck = [i for i in range(len(SUBJECTS)) if i not in {d.subject for d in DESIGNED}]
     rng.shuffle(deck)
+    dealt = 0  # generic cases go round the reps' books, so every book has some of each
     for status_choice, count in GENERIC.items():
         status = str(status_choice)
-        for _ in range(count):
+        for _ in range(round(count * share)):
+            dealt += 1
             priority = rng.choices(
                 [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT], [4, 11, 4, 1]
             )[0]
@@ -267,7 +294,7 @@ def service_demo_load(now: dt.datetime) -> list[Case]:
             opened = now - dt.timedelta(hours=hours)
             plans.append(
                 _Plan(
-                    contact=rng.choice(customers),
+                    contact=customer_of(reps[dealt % len(reps)].username),
                     priority=priority,
                     status=status,
                     opened_at=opened,
@@ -281,6 +308,8 @@ def service_demo_load(now: dt.datetime) -> list[Case]:
     plans.sort(key=lambda p: p.opened_at)
 
     cases: list[Case] = []
+    # Ticket numbers go on from those already there (a second load: the benchmark's books).
+    numbered = Case.objects.count()
     for n, plan in enumerate(plans):
         contact = plan.contact
         opened = plan.opened_at.replace(second=0, microsecond=0)
@@ -299,7 +328,7 @@ def service_demo_load(now: dt.datetime) -> list[Case]:
             opened_at=opened,
             first_response_at=first.replace(microsecond=0) if first else None,
             external_system=EXTERNAL_SYSTEM if plan.external else "",
-            external_id=f"SD-{48211 + n * 7}" if plan.external else "",
+            external_id=f"SD-{48211 + (numbered + n) * 7}" if plan.external else "",
             assigned_agent=agent if (status != Status.OPEN or rng.random() < 0.7) else None,
             created_by=None if plan.external else agent,
         )
