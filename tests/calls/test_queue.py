@@ -435,10 +435,11 @@ def _busy_book(owner, n):
 def test_the_queue_costs_the_same_number_of_queries_whatever_the_book(
     company, django_assert_num_queries, django_assert_max_num_queries
 ):
-    """callbacks 1, reconnect 3-4 (custom cadences, standard, key, custom), dates 2,
-    lead 1, contacts 2 (the columns that sort them, then the ones shown), attempts 1."""
+    """callbacks 1, reconnect 4-5 (the book's zones, custom cadences, standard, key,
+    custom), dates 2, lead 1, contacts 2 (the columns that sort them, then the ones shown),
+    attempts 1."""
     _busy_book(company.rep, 3)
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(13) as small:
         few = queue(company.rep)
     _busy_book(company.rep, 45)
     with django_assert_num_queries(len(small.captured_queries)):
@@ -464,3 +465,31 @@ def test_a_long_power_hour_keeps_finding_people_not_yet_tried(company):
         )
     q = queue(company.rep)
     assert [i.contact.pk for i in q.ready] == [c.pk for c in overdue[PROVIDER_LIMIT:]]
+
+
+def test_reconnects_asleep_or_do_not_call_do_not_crowd_out_callable_ones(company):
+    """More overdue contacts than a provider's limit who cannot be called now (asleep in
+    Sydney, or marked do not call), all older than the callable ones: the callable ones
+    still reach the queue, ready. (The oldest-first list used to fill the limit with people
+    nobody could call, so call mode said the queue was empty.)"""
+    from warmline.calls.selectors import PROVIDER_LIMIT
+
+    asleep = [  # 02:00 in Sydney at NOW
+        make_overdue(
+            person(company.rep, first_name=f"S{i}", time_zone="Australia/Sydney"),
+            days=2000 - i,
+            now=NOW,
+        )
+        for i in range(PROVIDER_LIMIT)
+    ]
+    barred = [
+        make_overdue(person(company.rep, first_name=f"D{i}", do_not_call=True), days=1500, now=NOW)
+        for i in range(5)
+    ]
+    callable_ = [
+        make_overdue(person(company.rep, first_name=f"C{i}"), days=400 - i, now=NOW)
+        for i in range(3)
+    ]
+    q = queue(company.rep)
+    assert [i.contact.pk for i in q.ready] == [c.pk for c in callable_]
+    assert asleep and barred  # still known: held or beyond the limit, never ready
