@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from warmline.calls.models import Callback, CallbackStatus, OutgoingNote
 from warmline.core.hours import ago_text, calling_hours_status, clock_text, span_text, zone_get
@@ -99,20 +99,17 @@ def not_tried_since(qs: QuerySet[Contact], since: dt.datetime | None) -> QuerySe
     return qs.filter(~Exists(tried))
 
 
-def callable_first(book: QuerySet[Contact], now: dt.datetime) -> Case:
-    """0 for a contact the rep may call now (not "do not call", a phone number, inside their
-    calling hours or in an unknown zone), 1 for the others: ordered by it first, a
-    provider's `limit` goes to people who can be called now. Without it the oldest overdue
-    contacts in zones still asleep (and those marked do not call) stayed at the top of the
-    list all day, never tried and never settled, and once the callable ones had been tried
-    the queue had nothing ready while thousands were. One small query: the book's zones."""
+def callable_now(book: QuerySet[Contact], now: dt.datetime) -> Q:
+    """The contacts of `book` the rep may call now: not "do not call", with a phone number,
+    inside their calling hours (or in a zone of no calling hours, i.e. unknown). A provider
+    that reads the oldest first takes these first, so its `limit` goes to people who can be
+    called now: without it the oldest overdue contacts in zones still asleep (and those
+    marked do not call) stayed at the top of the list all day, never tried and never
+    settled, and once the callable ones had been tried call mode had nothing ready while
+    thousands were. One small query: the book's zones."""
     zones = set(book.order_by().values_list("time_zone", flat=True).distinct())
     open_zones = [z for z in zones if calling_hours_status(time_zone=z, now=now).ok]
-    return Case(
-        When(Q(do_not_call=False) & ~Q(phone="") & Q(time_zone__in=open_zones), then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
+    return Q(do_not_call=False) & ~Q(phone="") & Q(time_zone__in=open_zones)
 
 
 def _overdue(days: int, now: dt.datetime) -> Q:
@@ -120,14 +117,15 @@ def _overdue(days: int, now: dt.datetime) -> Q:
     return Q(last_touch_at__lt=cutoff) | Q(last_touch_at__isnull=True, created_at__lt=cutoff)
 
 
-def reconnect_reasons(ctx: ReasonContext) -> Iterator[Reason]:
+def reconnect_reasons(ctx: ReasonContext, *, callable_first: bool = True) -> Iterator[Reason]:
     """Contacts whose last personal touch is older than their cadence.
 
     Three ordered slices over the (owner, last_touch_at) index (standard cadence, key
     accounts, custom cadences) plus one small query for the distinct custom cadences, so
     the cost does not depend on the size of the book beyond an index range scan. Contacts
     tried within the retry window are left out (the reason has not changed since), and
-    those who can be called now come first (`callable_first`)."""
+    those who can be called now come first (`callable_now`) unless `callable_first` is off
+    (*Today*'s "haven't spoken in a while" is about the relationship, not the hour)."""
     now = ctx.now
     book = Contact.objects.filter(owner=ctx.user)
     oldest_first = F("last_touch_at").asc(nulls_first=True)
@@ -154,10 +152,16 @@ def reconnect_reasons(ctx: ReasonContext) -> Iterator[Reason]:
                 condition |= Q(reconnect_days=days) & _overdue(days, now)
         slices.append(book.filter(condition))
     found: list[Reason] = []
-    callable_now = callable_first(book, now)
+    callable_ = callable_now(book, now) if callable_first else None
     for qs in slices:
-        qs = not_tried_since(qs, ctx.tried_since).alias(callable_now=callable_now)
-        rows = qs.order_by("callable_now", oldest_first, "id").values_list(*fields)
+        qs = not_tried_since(qs, ctx.tried_since).order_by(oldest_first, "id")
+        if callable_ is None:
+            rows = list(qs.values_list(*fields)[: ctx.limit])
+        else:
+            rows = list(qs.filter(callable_).values_list(*fields)[: ctx.limit])
+            # Then the others, shown held ("call from 9:00 their time") when room is left.
+            # Read whether or not there is room: the queue costs the same for every book.
+            rows += qs.exclude(callable_).values_list(*fields)[: ctx.limit]
         for pk, last, created, own_days, tier in rows[: ctx.limit]:
             days = cadence_days(reconnect_days=own_days, tier=tier)
             since = last or created

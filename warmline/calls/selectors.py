@@ -679,7 +679,8 @@ def reconnect_list_overdue(*, user: User, now: dt.datetime, limit: int = 10) -> 
     from warmline.calls.providers import reconnect_reasons
 
     ctx = ReasonContext(user=user, now=now, today=rep_today(user, now), limit=limit * 3)
-    reasons = sorted(reconnect_reasons(ctx), key=lambda r: -r.urgency)[: limit * 3]
+    found = reconnect_reasons(ctx, callable_first=False)
+    reasons = sorted(found, key=lambda r: -r.urgency)[: limit * 3]
     contacts = {
         c.pk: c
         for c in Contact.objects.filter(pk__in=[r.contact_id for r in reasons])
