@@ -112,3 +112,24 @@ def test_an_external_id_is_found_by_index_under_a_generic_plan(company):
         plan = " ".join(row[0] for row in cursor.fetchall())
         cursor.execute("DEALLOCATE wl_probe")
     assert "interaction_external_id" in plan, plan
+
+
+@pytest.mark.django_db
+def test_a_case_external_id_is_found_by_index_under_a_generic_plan():
+    """The service desk's webhooks find a case by its external id: the same generic-plan
+    trap as the timeline's (the unique index is partial)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("plans and prepared statements are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "PREPARE wl_case_probe(text, text) AS SELECT 1 FROM service_case "
+            "WHERE external_id = $1 AND external_system = $2"
+        )
+        cursor.execute("EXPLAIN EXECUTE wl_case_probe('4711', 'desk')")
+        plan = " ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE wl_case_probe")
+    assert "case_external_id" in plan, plan

@@ -334,6 +334,9 @@ class Case(models.Model):
             ),
             models.Index(fields=["contact", "status"], name="case_contact_status"),
             models.Index(fields=["status", "opened_at"], name="case_status_opened"),
+            # For lookups by external id under generic plans (see the timeline's index of
+            # the same name: the partial unique index cannot serve a parameter).
+            models.Index(fields=["external_id", "external_system"], name="case_external_id"),
         ]
         constraints = [
             models.UniqueConstraint(
