@@ -3,6 +3,7 @@ id, idempotent replays, out-of-order updates ignored, field errors, nothing half
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -255,3 +256,36 @@ def test_nul_characters_are_a_field_error_not_a_server_error(
     assert response.status_code == 422, response.content
     assert [e["field"] for e in response.json()["errors"]] == ["subject"]
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("updated_at", "9999-12-31T23:59:59Z", "in the future"),
+        ("opened_at", "0001-01-01T00:00:00Z", "before 1970"),
+        ("resolved_at", "1969-12-31T23:59:59Z", "before 1970"),
+    ],
+)
+def test_webhook_refuses_implausible_times(
+    client: Client, book: Book, agent_token: str, field: str, value: str, says: str
+) -> None:
+    """A desk's updated_at in the year 9999 made every later update "stale" and dropped
+    while answering 200: now such a time is refused with 422, logged, and nothing is written."""
+    response = post(client, WEBHOOK, agent_token, ticket(**{field: value}))
+    assert response.status_code == 422, response.content
+    [error] = response.json()["errors"]
+    assert error["field"] == field and says in error["message"]
+    assert Case.objects.count() == 0
+    assert ApiRejection.objects.get().status_code == 422
+    # The real update that follows goes through.
+    assert post(client, WEBHOOK, agent_token, ticket()).json()["result"] == "created"
+
+
+def test_webhook_accepts_a_desk_clock_a_minute_ahead(
+    client: Client, book: Book, agent_token: str
+) -> None:
+    from django.utils import timezone
+
+    ahead = (timezone.now() + dt.timedelta(minutes=1)).isoformat()
+    response = post(client, WEBHOOK, agent_token, ticket(updated_at=ahead))
+    assert response.status_code == 200, response.content

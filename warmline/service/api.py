@@ -44,6 +44,10 @@ PriorityFilter = Literal["", "low", "normal", "high", "urgent"]
 
 READ = "service:read"
 WRITE = "service:write"
+# A desk's clock may run a little ahead of ours; further ahead is a wrong time, and a wrong
+# updated_at far in the future would make every later (real) update look stale.
+CLOCK_SLACK = dt.timedelta(minutes=5)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class _CaseFields(Schema):
@@ -74,6 +78,22 @@ class _CaseFields(Schema):
         # PostgreSQL cannot store U+0000 in text; refuse it as a field error, not a 500.
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("Text may not contain NUL (U+0000) characters.")
+        return value
+
+    @field_validator("opened_at", "first_response_at", "resolved_at", "updated_at")
+    @classmethod
+    def _plausible_time(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # Refused with 422 (and kept in the rejected-requests log), so the desk retries with
+        # a corrected time instead of an update being dropped as "stale" for ever.
+        if value is None:
+            return value
+        if value < EPOCH:
+            raise ValueError("The time is before 1970: send the real time of the change.")
+        if value > dt.datetime.now(dt.UTC) + CLOCK_SLACK:
+            raise ValueError(
+                "The time is in the future (more than 5 minutes ahead of Warmline's clock): "
+                "send the real time of the change."
+            )
         return value
 
     @field_validator("contact_email", "assigned_agent_email", mode="after")
