@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 
 from tests.keys import TEST_SECRET_KEY
 from warmline.core.runtime import BackgroundWork
+from warmline_tools.bench.http import database_env
 from warmline_tools.net import free_port, stop_process, wait_http_ok
 
 
@@ -94,8 +95,7 @@ def test_requests_share_pooled_postgresql_connections(tmp_path: Path):
 
     if connection.vendor != "postgresql":
         pytest.skip("the pool is PostgreSQL's")
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = database_env()["DATABASE_URL"]
     env = {
         **os.environ,
         "WARMLINE_DATA_DIR": str(tmp_path),
@@ -109,7 +109,10 @@ def test_requests_share_pooled_postgresql_connections(tmp_path: Path):
         time.sleep(1.5)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [db["NAME"]])
+            cursor.execute(
+                "SELECT sessions FROM pg_stat_database WHERE datname = %s",
+                [connection.settings_dict["NAME"]],
+            )
             return int(cursor.fetchone()[0])
 
     port = free_port()

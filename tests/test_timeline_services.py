@@ -89,6 +89,22 @@ def test_a_refused_entry_leaves_the_callers_transaction_usable(company):
     ]
 
 
+def _generic_plan(query: str, arguments: str) -> str:
+    """PostgreSQL's plan for `query` (two text parameters) as a prepared statement's generic
+    plan, the one it settles on after DB_PREPARE_THRESHOLD runs; sequential scans off, as
+    the test tables are tiny and any usable index should win."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"PREPARE wl_probe(text, text) AS {query}")
+        cursor.execute(f"EXPLAIN EXECUTE wl_probe({arguments})")
+        plan = " ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE wl_probe")
+    return plan
+
+
 @pytest.mark.django_db
 def test_an_external_id_is_found_by_index_under_a_generic_plan(company):
     """Prepared statements (DB_PREPARE_THRESHOLD) end up with a generic plan, in which the
@@ -101,16 +117,10 @@ def test_an_external_id_is_found_by_index_under_a_generic_plan(company):
         pytest.skip("plans and prepared statements are PostgreSQL's")
     contact = ContactFactory(owner=company.rep)
     interaction_create(contact=contact, kind=Kind.NOTE, body="x", external_id="ext-1")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: prefer any index
-        cursor.execute(
-            "PREPARE wl_probe(text, text) AS SELECT 1 FROM timeline_interaction "
-            "WHERE external_id = $1 AND source = $2"
-        )
-        cursor.execute("EXPLAIN EXECUTE wl_probe('ext-1', 'web')")
-        plan = " ".join(row[0] for row in cursor.fetchall())
-        cursor.execute("DEALLOCATE wl_probe")
+    plan = _generic_plan(
+        "SELECT 1 FROM timeline_interaction WHERE external_id = $1 AND source = $2",
+        "'ext-1', 'web'",
+    )
     assert "interaction_external_id" in plan, plan
 
 
@@ -122,14 +132,8 @@ def test_a_case_external_id_is_found_by_index_under_a_generic_plan():
 
     if connection.vendor != "postgresql":
         pytest.skip("plans and prepared statements are PostgreSQL's")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
-            "PREPARE wl_case_probe(text, text) AS SELECT 1 FROM service_case "
-            "WHERE external_id = $1 AND external_system = $2"
-        )
-        cursor.execute("EXPLAIN EXECUTE wl_case_probe('4711', 'desk')")
-        plan = " ".join(row[0] for row in cursor.fetchall())
-        cursor.execute("DEALLOCATE wl_case_probe")
+    plan = _generic_plan(
+        "SELECT 1 FROM service_case WHERE external_id = $1 AND external_system = $2",
+        "'4711', 'desk'",
+    )
     assert "case_external_id" in plan, plan

@@ -18,18 +18,10 @@ from tests.factories import ContactFactory
 from tests.service.conftest import Book
 from warmline.alerts.models import Alert
 from warmline.service.models import Case, SlaStepFired
+from warmline_tools.bench.http import database_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = 150
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    user = s.get("USER") or "postgres"
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    host = s.get("HOST") or "127.0.0.1"
-    port = s.get("PORT") or "5432"
-    return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,7 +44,7 @@ def test_two_workers_raise_each_alert_once(book: Book) -> None:
     )
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_env()["DATABASE_URL"],
         "DJANGO_SETTINGS_MODULE": "warmline.settings",
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": "0",

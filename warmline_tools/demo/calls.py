@@ -16,7 +16,8 @@ from warmline.calls.merge import merge_validate
 from warmline.calls.models import Callback, CallbackStatus, MessageTemplate, TemplateKind
 from warmline.core.hours import calling_hours_status
 from warmline.people.models import Contact
-from warmline.users.models import Role, User
+from warmline.users.models import User
+from warmline_tools.demo.generate import demo_reps
 
 # (when, note): "late" = due a little while ago, "today" = later today, "tomorrow" =
 # tomorrow morning — in the rep's office hours, next working day when today is over.
@@ -90,7 +91,7 @@ def calls_demo_load(
     over: a benchmark whose books are five times the demo's passes 5. `reps`: only these
     reps' books (default: every active rep)."""
     if reps is None:
-        reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+        reps = demo_reps()
     rng = random.Random(f"warmline-demo-calls-{now.isoformat()}")
     callbacks: list[Callback] = []
     for index, rep in enumerate(reps):

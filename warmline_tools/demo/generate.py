@@ -104,6 +104,11 @@ ADMIN = ("ada", "Ada", "Kowalczyk", Role.ADMIN, "Administrator")
 MARKER_USERNAME = MANAGER[0]
 
 
+def demo_reps() -> list[User]:
+    """Every active rep, by username: whose books the feature loaders fill by default."""
+    return list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+
+
 def demo_rep_parts(reps: list[User]) -> dict[int, str]:
     """Which named demo rep's part each rep plays in the feature loaders (questions, cases,
     callbacks): a named rep plays their own; the others (a benchmark's bigger company)

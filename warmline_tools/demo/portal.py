@@ -30,7 +30,7 @@ from warmline.portal.models import (
     QuestionStatus,
 )
 from warmline.portal.services import question_entry_subject
-from warmline.users.models import Role, User
+from warmline.users.models import User
 
 PRODUCTS: list[dict[str, str | int]] = [
     {
@@ -348,11 +348,11 @@ def portal_demo_questions(
     from warmline.portal.services import question_alert_raise
     from warmline.timeline.models import Direction, Interaction, Kind, Source
     from warmline_tools.demo.fastinsert import rows_insert
-    from warmline_tools.demo.generate import INTERACTION_FIELDS, demo_rep_parts
+    from warmline_tools.demo.generate import INTERACTION_FIELDS, demo_rep_parts, demo_reps
 
     chosen = reps is not None  # some reps' books only: no demo rep's part twice
     if reps is None:
-        reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+        reps = demo_reps()
     if not reps:
         return []
     by_name = {rep.username: rep for rep in reps}

@@ -203,13 +203,18 @@ def service_demo_load(
     from warmline.service.services import SlaLookup, case_sla_refresh
     from warmline.timeline.models import Direction, Interaction, Kind, Source
     from warmline_tools.demo.fastinsert import rows_insert
-    from warmline_tools.demo.generate import INTERACTION_FIELDS, NAMED_REPS, demo_rep_parts
+    from warmline_tools.demo.generate import (
+        INTERACTION_FIELDS,
+        NAMED_REPS,
+        demo_rep_parts,
+        demo_reps,
+    )
 
     sla_defaults_ensure()
     _east_calendar(now)
     chosen = reps is not None  # some reps' books only: no demo rep's part twice
     if reps is None:
-        reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
+        reps = demo_reps()
     if not reps:
         return []
     by_name = {rep.username: rep for rep in reps}
